@@ -1,0 +1,116 @@
+"""Argument checks shared across xplab: clear ``ValueError`` messages that name the
+argument and say what was expected. Nothing in xplab returns a silent NaN."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+ALTERNATIVES = ("two-sided", "larger", "smaller")
+
+
+def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
+    """``alpha`` must be a real number strictly between 0 and 1."""
+    value = check_real(alpha, name=name)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {alpha}")
+    return value
+
+
+def check_alternative(alternative: Any) -> str:
+    """``alternative`` must be one of 'two-sided', 'larger', 'smaller'.
+
+    'larger' means H1: treatment − control > 0; 'smaller' means < 0.
+    """
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
+    return alternative
+
+
+def check_real(value: Any, *, name: str) -> float:
+    """A finite real number (bools are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_probability(value: Any, *, name: str, closed: bool = False) -> float:
+    """A number in (0, 1), or [0, 1] when ``closed``."""
+    value = check_real(value, name=name)
+    ok = 0.0 <= value <= 1.0 if closed else 0.0 < value < 1.0
+    if not ok:
+        interval = "[0, 1]" if closed else "(0, 1)"
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def check_positive(value: Any, *, name: str) -> float:
+    """A finite number > 0."""
+    value = check_real(value, name=name)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def check_count(value: Any, *, name: str, minimum: int = 0) -> int:
+    """A whole number >= ``minimum`` (numpy integers and integral floats accepted)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        out = int(value)
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
+        out = int(value)
+    else:
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if out < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {out}")
+    return out
+
+
+def check_successes(successes: Any, n: Any, *, arm: str) -> tuple[int, int]:
+    """Validate a (successes, trials) pair of one arm, e.g. ``arm='c'``."""
+    s = check_count(successes, name=f"successes_{arm}")
+    total = check_count(n, name=f"n_{arm}", minimum=1)
+    if s > total:
+        raise ValueError(f"successes_{arm} ({s}) exceeds n_{arm} ({total})")
+    return s, total
+
+
+def as_1d_array(x: Any, *, name: str, min_size: int = 1) -> np.ndarray:
+    """A 1-D float array of finite values with at least ``min_size`` entries."""
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of numbers: {exc}") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} values, got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.sum(~np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+    return arr
+
+
+def check_columns(frame: Any, required: Iterable[str], *, name: str) -> None:
+    """A DataFrame that has every column in ``required``."""
+    columns = getattr(frame, "columns", None)
+    if columns is None:
+        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(columns)}")
+
+
+def check_choice(value: Any, choices: Iterable[Any], *, name: str) -> Any:
+    """One of a fixed set of options."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
