@@ -1,0 +1,16 @@
+"""Datasets for the course: real data downloaded at run time, and simulators.
+
+See ``data/README.md`` for sources and licences.
+"""
+
+from ._fetch import ChecksumError, DatasetUnavailableError
+from .bbc import load_bbc_news
+from .movielens import MovieLens100K, load_movielens_100k
+
+__all__ = [
+    "ChecksumError",
+    "DatasetUnavailableError",
+    "MovieLens100K",
+    "load_bbc_news",
+    "load_movielens_100k",
+]
