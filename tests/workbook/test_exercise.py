@@ -1,0 +1,108 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from xplab.workbook import Exercise, Status, compare
+
+
+def test_three_kinds_of_feedback():
+    ex = Exercise("Q", expected=lambda: 0.25, hints=["think"], solution="`0.25`")
+    assert ex.check(None).status is Status.UNATTEMPTED
+    assert ex.check().status is Status.UNATTEMPTED
+    wrong = ex.check(0.3)
+    assert wrong.status is Status.INCORRECT and "too high" in wrong.message
+    assert ex.check(0.2).message.startswith("your value 0.2 is too low")
+    assert ex.check(0.25).correct
+    assert ex.check(np.float64(0.25)).correct
+
+
+def test_check_never_raises_on_odd_answers():
+    ex = Exercise("Q", expected=lambda: 3)
+    for odd in ["three", [1, 2], {"a": 1}, float("nan"), object(), True]:
+        assert ex.check(odd).status is Status.INCORRECT
+
+
+def test_function_answers_are_checked_on_cases():
+    ex = Exercise("f", expected=lambda a, b: a + b, cases=[(1, 2), (0.5, 0.25)])
+    assert ex.check(lambda a, b: a + b).correct
+    assert ex.check(lambda a, b: None).status is Status.UNATTEMPTED
+    fb = ex.check(lambda a, b: a * b)
+    assert fb.status is Status.INCORRECT and "for arguments 1, 2" in fb.message
+    raising = ex.check(lambda a, b: 1 / 0)
+    assert raising.status is Status.INCORRECT and "ZeroDivisionError" in raising.message
+    assert "expected a function" in ex.check(3).message
+
+
+def test_custom_checker_and_choices():
+    ex = Exercise("c", checker=lambda a: None if a in {"A", "B"} else "pick A or B")
+    assert ex.check("A").correct and not ex.check("C").correct
+    mc = Exercise("mc", expected=lambda: "ship", choices=["ship", "hold"])
+    assert mc.check(" SHIP ").correct
+    assert "not one of the options" in mc.check("maybe").message
+
+
+def test_checker_that_raises_is_reported_not_raised():
+    ex = Exercise("c", checker=lambda a: a["missing"])
+    fb = ex.check({})
+    assert fb.status is Status.INCORRECT and "KeyError" in fb.message
+
+
+def test_assert_helpers():
+    ex = Exercise("Q", expected=lambda: 1)
+    assert ex.assert_correct(1).correct
+    with pytest.raises(AssertionError, match="Not quite"):
+        ex.assert_correct(2)
+    assert ex.assert_incorrect(2).status is Status.INCORRECT
+    with pytest.raises(AssertionError, match="expected 'not quite'"):
+        ex.assert_incorrect(None)
+
+
+def test_expected_is_computed_once():
+    calls = []
+    ex = Exercise("Q", expected=lambda: calls.append(1) or 5)
+    ex.check(5)
+    ex.check(4)
+    assert ex.expected == 5 and len(calls) == 1
+
+
+def test_hints_and_solution_render():
+    ex = Exercise(
+        "Q", expected=lambda: 1, hints=["first", "second"], solution="```python\nx = 1\n```"
+    )
+    assert "first" in ex.hint()._repr_markdown_() and "(hint 1 of 2)" in repr(ex.hint())
+    assert "second" in repr(ex.hint(5))
+    assert "x = 1" in ex.solution()._repr_markdown_()
+    assert "No hint" in repr(Exercise("R", expected=lambda: 1).hint())
+
+
+def test_feedback_renders_text_and_markdown():
+    fb = Exercise("Q1", expected=lambda: 1).check(1)
+    assert repr(fb).startswith("✅ Q1 — Correct")
+    assert "**Correct**" in fb._repr_markdown_()
+
+
+def test_bad_definitions_are_rejected():
+    with pytest.raises(ValueError, match="exactly one of expected= or checker="):
+        Exercise("Q")
+    with pytest.raises(ValueError, match="cases= needs a reference function"):
+        Exercise("Q", checker=lambda a: None, cases=[(1,)])
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "ok"),
+    [
+        ((1, 2.0), (1, 2), True),
+        ([1, 2, 3], (1, 2), False),
+        (np.array([0.1, 0.2]), [0.1, 0.2 + 1e-12], True),
+        ({"a", "b"}, {"a", "b"}, True),
+        (["a"], {"a", "b"}, False),
+        ("Treatment", "treatment", True),
+        (True, False, False),
+        (1, True, False),
+        (pd.Series([1.0, 2.0]), pd.Series([1, 2]), True),
+        (pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [2]}), False),
+        (("x", 1), ("x", 1), True),
+    ],
+)
+def test_compare(answer, expected, ok):
+    assert (compare(answer, expected) is None) is ok
