@@ -128,3 +128,10 @@ def test_repository_workbook_is_up_to_date():
     report = build(REPO / "solutions", REPO / "notebooks", check=True)
     assert report.stale == [], f"run `python -m xplab.workbook build`: {report.stale}"
     assert report.orphans == []
+
+
+def test_answers_used_outside_a_check_are_rejected():
+    nb = _nb()
+    nb.cells.append(nbformat.v4.new_code_cell("print(x * 2)"))
+    with pytest.raises(ValueError, match=r"uses exercise answer\(s\) \['x'\] outside"):
+        workbook_notebook(nb)

@@ -10,9 +10,11 @@ copy written to ``notebooks/``:
   overrides the generated starter. Outputs are cleared;
 * a cell tagged ``solution-only`` (e.g. the checks that a wrong answer gets
   "not quite" feedback) is removed;
-* a later code cell that reads a name a solution cell assigns (such as the
+* a later code cell that reads a name a solution cell assigns (the
   ``ex.q1.check(answer)`` cell) has its outputs cleared: they depend on the
-  answer, and the learner should not see "correct" before answering;
+  answer, and the learner should not see "correct" before answering. Any
+  other use of an answer outside a ``.check(`` call is an error, because in
+  the workbook the answer is still ``None``;
 * every other cell, with its outputs, is kept as it is.
 """
 
@@ -52,6 +54,10 @@ def assigned_names(source: str) -> set[str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(n for t in targets for n in _names(t))
     return names
+
+
+def _loaded_names(source: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
 
 
 def _reads(source: str, names: set[str]) -> bool:
@@ -117,6 +123,13 @@ def workbook_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.outputs = []
             cell.execution_count = None
         elif cell.cell_type == "code" and _reads(cell.source, answers):
+            if ".check(" not in cell.source:
+                used = sorted(answers & _loaded_names(cell.source))
+                raise ValueError(
+                    f"cell {cell.get('id', '?')} uses exercise answer(s) {used} outside a "
+                    "`.check(...)` call; in the workbook they are None. Recompute the value "
+                    "with the package (or use `ex.qN.expected`) instead."
+                )
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
