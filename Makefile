@@ -17,7 +17,7 @@ test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), 
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m xplab.workbook build --check
-	$(BIN)/pytest tests solutions --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(BIN)/pytest notebooks --nbval-lax $(NBVAL)
 
 lint: $(VENV)/.synced

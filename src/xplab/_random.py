@@ -28,7 +28,7 @@ def as_generator(seed: SeedLike, *, name: str = "seed") -> np.random.Generator:
 
     Examples
     --------
-    >>> as_generator(42).integers(10)
+    >>> int(as_generator(42).integers(10))
     0
     """
     if seed is None or isinstance(seed, np.random.Generator):

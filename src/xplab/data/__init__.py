@@ -6,6 +6,7 @@ See ``data/README.md`` for sources and licences.
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
 from .movielens import MovieLens100K, load_movielens_100k
+from .simulate import simulate_button_test
 
 __all__ = [
     "ChecksumError",
@@ -13,4 +14,5 @@ __all__ = [
     "MovieLens100K",
     "load_bbc_news",
     "load_movielens_100k",
+    "simulate_button_test",
 ]

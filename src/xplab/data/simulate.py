@@ -1,0 +1,128 @@
+"""Simulated experiment data with a known truth, for the A/B testing notebooks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._random import SeedLike, as_generator
+from .._validate import check_count, check_positive, check_probability, check_real
+from ..assign import assign
+
+
+def simulate_button_test(
+    n_users: int,
+    *,
+    ctr_control: float = 0.05,
+    lift: float = 0.0,
+    new_user_lift: float | None = None,
+    mean_sessions: float = 3.0,
+    impressions_per_session: float = 2.0,
+    concentration: float = 4.0,
+    share_new: float = 0.4,
+    srm_drop: float = 0.0,
+    bot_share: float = 0.0,
+    experiment: str = "button_color",
+    seed: SeedLike = None,
+) -> pd.DataFrame:
+    """Simulate the "Buy Now" button test: one row per user who was logged.
+
+    The generative model, user by user:
+
+    1. ``user_id`` is ``"u0000001"``, …; the variant comes from
+       :func:`xplab.assign.assign` (50/50, hashed on user id and ``experiment``).
+    2. The user is *new* with probability ``share_new``, else *returning*.
+    3. ``sessions`` = 1 + Poisson(mean_sessions − 1); ``impressions`` (views of
+       the button) = sessions + Poisson((impressions_per_session − 1) · sessions).
+    4. Each user has a personal click probability per impression,
+       p ~ Beta(μ·κ, (1 − μ)·κ) with mean μ and concentration κ =
+       ``concentration``. μ = ``ctr_control`` in control and
+       ``ctr_control · (1 + lift)`` in treatment (``new_user_lift`` instead of
+       ``lift`` for new users, if given). Small κ means users differ a lot, so
+       clicks cluster within users — the reason per-impression analyses need
+       the delta method.
+    5. ``clicks`` ~ Binomial(impressions, p); ``clicked`` is 1 if clicks > 0.
+    6. Planted problems: a share ``bot_share`` of users are bots (20–60
+       impressions a session, no clicks); a logging bug loses each treatment
+       user with probability ``srm_drop`` (a sample ratio mismatch).
+
+    Parameters
+    ----------
+    n_users : int
+        Users who entered the experiment (before any are lost).
+    ctr_control : float
+        Mean click probability per impression in control.
+    lift : float
+        True *relative* lift of the per-impression click probability in
+        treatment (0.05 = +5 %).
+    new_user_lift : float, optional
+        A different relative lift for new users.
+    mean_sessions, impressions_per_session, concentration : float
+    share_new, srm_drop, bot_share : float
+        Shares in [0, 1).
+    experiment : str
+    seed : int, Generator or None
+
+    Returns
+    -------
+    DataFrame
+        ``user_id, variant, segment, sessions, impressions, clicks, clicked, is_bot``.
+
+    Examples
+    --------
+    >>> df = simulate_button_test(1000, lift=0.1, seed=1)
+    >>> list(df.columns)
+    ['user_id', 'variant', 'segment', 'sessions', 'impressions', 'clicks', 'clicked', 'is_bot']
+    """
+    n = check_count(n_users, name="n_users", minimum=2)
+    p0 = check_probability(ctr_control, name="ctr_control")
+    lift = check_real(lift, name="lift")
+    new_lift = lift if new_user_lift is None else check_real(new_user_lift, name="new_user_lift")
+    for name, value in (("lift", lift), ("new_user_lift", new_lift)):
+        if not 0 < p0 * (1 + value) < 1:
+            raise ValueError(
+                f"{name}={value} moves ctr_control={p0} to {p0 * (1 + value):.4g}, outside (0, 1)"
+            )
+    mean_sessions = check_positive(mean_sessions, name="mean_sessions")
+    ips = check_positive(impressions_per_session, name="impressions_per_session")
+    if mean_sessions < 1 or ips < 1:
+        raise ValueError("mean_sessions and impressions_per_session must be >= 1")
+    kappa = check_positive(concentration, name="concentration")
+    share_new = check_probability(share_new, name="share_new", closed=True)
+    srm_drop = check_probability(srm_drop, name="srm_drop", closed=True)
+    bot_share = check_probability(bot_share, name="bot_share", closed=True)
+    if srm_drop == 1:
+        raise ValueError("srm_drop must be < 1: some treatment users must remain")
+    rng = as_generator(seed)
+
+    user_id = np.char.add("u", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
+    variant = assign(user_id, experiment)
+    treated = variant == "treatment"
+    is_new = rng.random(n) < share_new
+    sessions = 1 + rng.poisson(mean_sessions - 1, n)
+    impressions = sessions + rng.poisson((ips - 1) * sessions)
+
+    mu = np.full(n, p0)
+    mu[treated & ~is_new] *= 1 + lift
+    mu[treated & is_new] *= 1 + new_lift
+    p = rng.beta(mu * kappa, (1 - mu) * kappa)
+    clicks = rng.binomial(impressions, p)
+
+    is_bot = rng.random(n) < bot_share
+    impressions = np.where(is_bot, sessions * rng.integers(20, 61, n), impressions)
+    clicks = np.where(is_bot, 0, clicks)
+
+    kept = ~(treated & (rng.random(n) < srm_drop))
+    frame = pd.DataFrame(
+        {
+            "user_id": user_id,
+            "variant": variant,
+            "segment": np.where(is_new, "new", "returning"),
+            "sessions": sessions,
+            "impressions": impressions,
+            "clicks": clicks,
+            "clicked": (clicks > 0).astype(int),
+            "is_bot": is_bot,
+        }
+    )
+    return frame[kept].reset_index(drop=True)

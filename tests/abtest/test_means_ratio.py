@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import stats
+
+from xplab.abtest import mean_test, proportion_test, ratio_test
+from xplab.abtest.ratio import ratio_variance
+
+RNG = np.random.default_rng(7)
+X_C = RNG.exponential(10, 200)
+X_T = RNG.exponential(11, 150)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+def test_mean_test_matches_scipy_welch(alternative):
+    r = mean_test(X_C, X_T, alpha=0.1, alternative=alternative)
+    alt = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}[alternative]
+    # scipy.stats.ttest_ind(x_t, x_c, equal_var=False, alternative=alt) and its .confidence_interval(0.9)
+    ref = stats.ttest_ind(X_T, X_C, equal_var=False, alternative=alt)
+    ci = ref.confidence_interval(0.9)
+    assert r.statistic == pytest.approx(ref.statistic, abs=1e-10)
+    assert r.p_value == pytest.approx(ref.pvalue, abs=1e-10)
+    assert r.df == pytest.approx(ref.df, abs=1e-8)
+    assert r.ci == pytest.approx((ci.low, ci.high), abs=1e-10)
+    assert r.estimate == pytest.approx(X_T.mean() - X_C.mean())
+
+
+@pytest.mark.parametrize(
+    ("x_c", "x_t", "message"),
+    [
+        ([], [1, 2], r"x_c must have at least 2 values, got 0"),
+        ([1, 2], [1, np.nan], r"x_t contains 1 NaN or infinite value"),
+        ([1, 1], [2, 2], r"both constant"),
+        ([[1, 2]], [1, 2], r"x_c must be one-dimensional"),
+        (["a", "b"], [1, 2], r"x_c must be an array of numbers"),
+    ],
+)
+def test_mean_test_bad_input(x_c, x_t, message):
+    with pytest.raises(ValueError, match=message):
+        mean_test(x_c, x_t)
+
+
+def test_ratio_variance_matches_direct_delta_formula():
+    # Var(N̄/D̄) by the gradient g = (1/μ_D, −μ_N/μ_D²) and the covariance of the means.
+    num = RNG.poisson(2, 500).astype(float)
+    den = num + RNG.poisson(5, 500) + 1
+    r, v = ratio_variance(num, den)
+    g = np.array([1 / den.mean(), -num.mean() / den.mean() ** 2])
+    assert r == pytest.approx(num.sum() / den.sum())
+    assert v == pytest.approx(g @ np.cov(num, den) @ g / num.size, rel=1e-12)
+
+
+def test_ratio_test_with_one_impression_each_is_a_proportion_test():
+    # With den = 1 for every user the delta method reduces to the unpooled Wald SE.
+    c = (RNG.random(3000) < 0.1).astype(float)
+    t = (RNG.random(3000) < 0.12).astype(float)
+    r = ratio_test(c, np.ones_like(c), t, np.ones_like(t))
+    p = proportion_test(int(c.sum()), c.size, int(t.sum()), t.size)
+    # the delta method uses ddof=1 variances, the Wald CI ddof=0
+    assert r.estimate == pytest.approx(p.estimate)
+    assert r.se == pytest.approx(p.se, rel=1e-3)
+
+
+def test_ratio_test_is_wider_than_naive_when_clicks_cluster():
+    # heavy clickers: a per-impression test understates the noise
+    imp_c, imp_t = RNG.integers(1, 30, 2000), RNG.integers(1, 30, 2000)
+    p_c, p_t = RNG.beta(0.5, 5, 2000), RNG.beta(0.5, 5, 2000)
+    clk_c, clk_t = RNG.binomial(imp_c, p_c), RNG.binomial(imp_t, p_t)
+    r = ratio_test(clk_c, imp_c, clk_t, imp_t)
+    naive = proportion_test(clk_c.sum(), imp_c.sum(), clk_t.sum(), imp_t.sum())
+    assert r.se > 1.5 * naive.se
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ([1, 2], [1, 2, 3], [1, 2], [1, 2]),
+            r"num_c and den_c must have one value per unit: 2 != 3",
+        ),
+        (([1, 2], [1, -2], [1, 2], [1, 2]), r"den_c must be non-negative"),
+        (([1, 2], [1, 2], [0, 0], [0, 0]), r"den_t sums to 0"),
+        (([1, 2], [1, 2], [1, np.inf], [1, 2]), r"num_t contains 1 NaN"),
+    ],
+)
+def test_ratio_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        ratio_test(*args)
+
+
+samples = arrays(float, st.integers(3, 40), elements=st.floats(-100, 100, allow_nan=False))
+
+
+@settings(deadline=None, max_examples=60)
+@given(samples, samples)
+def test_mean_test_properties(c, t):
+    if np.ptp(c) < 1e-6 or np.ptp(t) < 1e-6:
+        return
+    r, s = mean_test(c, t), mean_test(t, c)
+    assert 0 <= r.p_value <= 1
+    assert r.ci[0] <= r.estimate <= r.ci[1]
+    assert s.estimate == pytest.approx(-r.estimate, abs=1e-9)
+    assert s.p_value == pytest.approx(r.p_value, abs=1e-9)

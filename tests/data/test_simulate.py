@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from xplab.assign import assign
+from xplab.data import simulate_button_test
+
+
+def test_columns_types_and_reproducibility():
+    a = simulate_button_test(2000, lift=0.1, seed=3)
+    b = simulate_button_test(2000, lift=0.1, seed=3)
+    assert a.equals(b)
+    assert list(a.columns) == [
+        "user_id",
+        "variant",
+        "segment",
+        "sessions",
+        "impressions",
+        "clicks",
+        "clicked",
+        "is_bot",
+    ]
+    assert (a["clicks"] <= a["impressions"]).all() and (a["sessions"] >= 1).all()
+    assert (a["clicked"] == (a["clicks"] > 0)).all()
+    assert (a["variant"] == assign(a["user_id"].tolist(), "button_color")).all()
+
+
+def test_true_lift_is_recovered_on_a_large_sample():
+    df = simulate_button_test(400_000, ctr_control=0.05, lift=0.2, seed=1)
+    ctr = df.groupby("variant")["clicks"].sum() / df.groupby("variant")["impressions"].sum()
+    assert ctr["treatment"] / ctr["control"] - 1 == pytest.approx(0.2, abs=0.02)
+    assert ctr["control"] == pytest.approx(0.05, rel=0.02)
+
+
+def test_segment_specific_lift():
+    df = simulate_button_test(400_000, lift=0.0, new_user_lift=0.3, seed=2)
+    g = df.groupby(["segment", "variant"])[["clicks", "impressions"]].sum()
+    ctr = g["clicks"] / g["impressions"]
+    assert ctr["new", "treatment"] / ctr["new", "control"] - 1 == pytest.approx(0.3, abs=0.04)
+    assert ctr["returning", "treatment"] / ctr["returning", "control"] - 1 == pytest.approx(
+        0, abs=0.03
+    )
+
+
+def test_planted_problems():
+    df = simulate_button_test(50_000, srm_drop=0.1, bot_share=0.02, seed=4)
+    share_t = (df["variant"] == "treatment").mean()
+    assert share_t == pytest.approx(0.45 / 0.95, abs=0.01)
+    bots = df[df["is_bot"]]
+    assert bots["clicks"].sum() == 0 and bots["impressions"].mean() > 5 * df["impressions"].mean()
+    assert df["is_bot"].mean() == pytest.approx(0.02, abs=0.004)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_users": 1}, r"n_users must be >= 2"),
+        ({"ctr_control": 0}, r"ctr_control must be in \(0, 1\)"),
+        ({"lift": 30.0}, r"lift=30.0 moves ctr_control=0.05 to 1.55"),
+        ({"srm_drop": 1.0}, r"srm_drop must be < 1"),
+        ({"share_new": -0.1}, r"share_new must be in \[0, 1\]"),
+        ({"mean_sessions": 0.5}, r"must be >= 1"),
+        ({"seed": 1.5}, r"seed must be an int"),
+    ],
+)
+def test_bad_input(kwargs, message):
+    kwargs = {"n_users": 100, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        simulate_button_test(**kwargs)
+
+
+def test_clicks_are_overdispersed_within_users():
+    df = simulate_button_test(100_000, concentration=2.0, seed=5)
+    rate = df["clicks"].sum() / df["impressions"].sum()
+    # variance of clicks given impressions exceeds the binomial variance
+    expected = (df["impressions"] * rate * (1 - rate)).mean()
+    observed = ((df["clicks"] - df["impressions"] * rate) ** 2).mean()
+    assert observed > 1.3 * expected
+    assert np.isfinite(observed)
