@@ -135,3 +135,12 @@ def test_answers_used_outside_a_check_are_rejected():
     nb.cells.append(nbformat.v4.new_code_cell("print(x * 2)"))
     with pytest.raises(ValueError, match=r"uses exercise answer\(s\) \['x'\] outside"):
         workbook_notebook(nb)
+
+
+def test_a_cell_that_rebinds_an_answer_name_is_independent():
+    nb = _nb()
+    rebind = nbformat.v4.new_code_cell("x = 5\nprint(x)")
+    rebind.outputs = [nbformat.v4.new_output("stream", text="5\n")]
+    nb.cells += [rebind, nbformat.v4.new_code_cell("print(x + 1)")]
+    wb = workbook_notebook(nb)
+    assert wb.cells[-2].outputs[0]["text"] == "5\n"  # kept: it does not use the answer

@@ -33,6 +33,13 @@ def test_function_answers_are_checked_on_cases():
     assert "expected a function" in ex.check(3).message
 
 
+def test_boolean_series_feedback_counts_wrong_entries():
+    ex = Exercise("S", expected=lambda: pd.Series([True, False, True, False]))
+    assert "2 of 4 entries are not right" in ex.check(pd.Series([True, True, True, True])).message
+    assert "expected shape (4,), got (2,)" in ex.check(pd.Series([True, False])).message
+    assert ex.check(pd.Series([True, False, True, False])).correct
+
+
 def test_custom_checker_and_choices():
     ex = Exercise("c", checker=lambda a: None if a in {"A", "B"} else "pick A or B")
     assert ex.check("A").correct and not ex.check("C").correct

@@ -122,7 +122,9 @@ def workbook_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata.pop("xplab", None)
             cell.outputs = []
             cell.execution_count = None
-        elif cell.cell_type == "code" and _reads(cell.source, answers):
+        elif cell.cell_type == "code" and _reads(
+            cell.source, answers - assigned_names(cell.source)
+        ):
             if ".check(" not in cell.source:
                 used = sorted(answers & _loaded_names(cell.source))
                 raise ValueError(
@@ -132,6 +134,8 @@ def workbook_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 )
             cell.outputs = []
             cell.execution_count = None
+        if cell.cell_type == "code" and SOLUTION not in tags:
+            answers -= assigned_names(cell.source)  # rebound: no longer the learner's answer
         cells.append(cell)
     nb.cells = cells
     return nb

@@ -120,6 +120,12 @@ def compare(answer: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-
     if isinstance(expected, pd.DataFrame | pd.Series):
         if not isinstance(answer, type(expected)):
             return f"expected a {type(expected).__name__}, got {type(answer).__name__}"
+        if answer.shape != expected.shape:
+            return f"expected shape {expected.shape}, got {answer.shape}"
+        if isinstance(expected, pd.Series) and expected.dtype == bool and answer.dtype == bool:
+            wrong = int((answer.to_numpy() != expected.to_numpy()).sum())
+            if wrong:
+                return f"{wrong:,} of {len(expected):,} entries are not right"
         try:
             if isinstance(expected, pd.DataFrame):
                 pd.testing.assert_frame_equal(
