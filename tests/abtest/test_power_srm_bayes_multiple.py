@@ -125,6 +125,9 @@ def test_bayes_against_exact_probability():
     assert r.posterior_mean_t == pytest.approx(a_t / (a_t + b_t))
     assert r.ci[0] < r.estimate < r.ci[1]
     assert r.expected_loss_treatment < r.expected_loss_control
+    assert r.draws.shape == (400_000,)
+    assert r.prob_lift_above(0) == r.prob_treatment_better
+    assert r.prob_lift_above(0.03) < r.prob_lift_above(0.01)
 
 
 def test_bayes_is_reproducible_with_a_seed():

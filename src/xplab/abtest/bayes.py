@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -25,6 +25,11 @@ class BayesResult(ResultMixin):
     posterior_mean_c: float
     posterior_mean_t: float
     credible_level: float
+    draws: np.ndarray = field(repr=False, compare=False)
+
+    def prob_lift_above(self, threshold: float) -> float:
+        """P(p_t − p_c > threshold | data), e.g. the lift that pays for a launch."""
+        return float(np.mean(self.draws > threshold))
 
 
 def bayes_proportions(
@@ -46,6 +51,8 @@ def bayes_proportions(
     * ``prob_treatment_better`` = P(p_t > p_c | data);
     * ``estimate`` and ``ci``: posterior mean and central credible interval of
       p_t − p_c;
+    * ``draws``: the posterior draws of p_t − p_c (for plots), and
+      :meth:`BayesResult.prob_lift_above` for P(p_t − p_c > threshold);
     * ``expected_loss_treatment`` = E[max(p_c − p_t, 0)]: what you expect to
       lose per user by shipping treatment if it is in fact worse;
       ``expected_loss_control`` likewise for keeping control. A common
@@ -90,4 +97,5 @@ def bayes_proportions(
         posterior_mean_c=(a + x_c) / (a + b + n_c),
         posterior_mean_t=(a + x_t) / (a + b + n_t),
         credible_level=level,
+        draws=diff,
     )
