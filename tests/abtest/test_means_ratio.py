@@ -6,7 +6,8 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from xplab.abtest import mean_test, proportion_test, ratio_test
-from xplab.abtest.ratio import ratio_variance
+from xplab.abtest.means import welch_from_moments
+from xplab.abtest.ratio import delta_from_moments, ratio_variance
 
 RNG = np.random.default_rng(7)
 X_C = RNG.exponential(10, 200)
@@ -102,4 +103,62 @@ def test_mean_test_properties(c, t):
     assert 0 <= r.p_value <= 1
     assert r.ci[0] <= r.estimate <= r.ci[1]
     assert s.estimate == pytest.approx(-r.estimate, abs=1e-9)
+    assert s.p_value == pytest.approx(r.p_value, abs=1e-9)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+def test_vectorized_cores_equal_the_public_functions(alternative):
+    # the benchmark runs thousands of experiments through these cores at once
+    groups = [RNG.gamma(2.0, 3.0, (2, k)) for k in (5, 40, 300)]
+    for c, t in groups:
+        r = mean_test(c, t, alternative=alternative)
+        diff, se, df, res = welch_from_moments(
+            np.array([c.mean()]),
+            np.array([c.var(ddof=1)]),
+            c.size,
+            np.array([t.mean()]),
+            np.array([t.var(ddof=1)]),
+            t.size,
+            0.05,
+            alternative,
+        )
+        # equal up to the last bit or two (array and scalar arithmetic may round differently)
+        got = (diff[0], se[0], df[0], res.p_value[0], res.ci_low[0], res.ci_high[0])
+        assert got == pytest.approx((r.estimate, r.se, r.df, r.p_value, *r.ci), rel=1e-13)
+    num = RNG.poisson(2, (3, 100)).astype(float)
+    den = num + RNG.poisson(5, (3, 100))
+    cov = [np.cov(n, d) for n, d in zip(num, den, strict=True)]
+    ratio, var = delta_from_moments(
+        num.mean(axis=1),
+        den.mean(axis=1),
+        np.array([v[0, 0] for v in cov]),
+        np.array([v[1, 1] for v in cov]),
+        np.array([v[0, 1] for v in cov]),
+        100,
+    )
+    for i in range(3):
+        assert (ratio[i], var[i]) == pytest.approx(ratio_variance(num[i], den[i]), rel=1e-13)
+
+
+ratio_groups = st.integers(3, 30).flatmap(
+    lambda n: st.tuples(
+        arrays(float, n, elements=st.integers(0, 20).map(float)),
+        arrays(float, n, elements=st.integers(1, 40).map(float)),
+    )
+)
+
+
+@settings(deadline=None, max_examples=60)
+@given(ratio_groups, ratio_groups)
+def test_ratio_test_properties(c, t):
+    (num_c, den_c), (num_t, den_t) = c, t
+    try:
+        r = ratio_test(num_c, den_c, num_t, den_t)
+    except ValueError as exc:
+        assert "does not vary" in str(exc)
+        return
+    s = ratio_test(num_t, den_t, num_c, den_c)
+    assert 0 <= r.p_value <= 1
+    assert r.ci[0] <= r.estimate <= r.ci[1]
+    assert s.estimate == pytest.approx(-r.estimate, abs=1e-12)
     assert s.p_value == pytest.approx(r.p_value, abs=1e-9)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from xplab.abtest import proportion_test
+from xplab.abtest.proportions import z_test_counts
 
 CASES = [
     (1000, 10_000, 1100, 10_000),
@@ -92,3 +93,14 @@ def test_properties(c, t):
     assert s.estimate == pytest.approx(-r.estimate, abs=1e-12)
     assert s.p_value == pytest.approx(r.p_value, abs=1e-12)
     assert np.isfinite(r.statistic)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+def test_vectorized_core_equals_the_public_function(alternative):
+    # the benchmark runs thousands of experiments through z_test_counts at once
+    x_c, n_c, x_t, n_t = (np.array(col) for col in zip(*CASES, strict=True))
+    _, _, diff, se, res = z_test_counts(x_c, n_c, x_t, n_t, 0.05, alternative)
+    for i, case in enumerate(CASES):
+        r = proportion_test(*case, alternative=alternative)
+        got = (diff[i], se[i], res.statistic[i], res.p_value[i], res.ci_low[i], res.ci_high[i])
+        assert got == pytest.approx((r.estimate, r.se, r.statistic, r.p_value, *r.ci), rel=1e-13)

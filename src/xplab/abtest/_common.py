@@ -1,11 +1,19 @@
-"""Pieces shared by the frequentist tests: p-values and confidence intervals
-from a normal or t reference distribution, for each ``alternative``."""
+"""Pieces shared by the frequentist tests: the result fields, and p-values and
+confidence intervals from a normal or t reference distribution for each
+``alternative``.
+
+The helpers accept scalars or NumPy arrays, so ``benchmarks/bench_abtest.py``
+can run thousands of simulated experiments through the very code that the
+public functions use.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
+import numpy as np
 from scipy import stats
 
 from .._results import ResultMixin
@@ -35,29 +43,64 @@ class TestResult(ResultMixin):
         return self.p_value < self.alpha
 
 
-def p_value(statistic: float, alternative: str, dist=stats.norm) -> float:
+class Inference(NamedTuple):
+    """The output of :func:`infer`: floats, or arrays for many experiments at once."""
+
+    statistic: Any
+    p_value: Any
+    ci_low: Any
+    ci_high: Any
+
+
+def _scalar(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def p_value(statistic: Any, alternative: str, dist: Any = stats.norm) -> Any:
     """P-value of ``statistic`` under ``dist`` (a frozen or standard distribution).
 
     'two-sided': 2·P(T ≥ |t|); 'larger': P(T ≥ t); 'smaller': P(T ≤ t).
     """
     if alternative == "two-sided":
-        return float(min(1.0, 2.0 * dist.sf(abs(statistic))))
-    if alternative == "larger":
-        return float(dist.sf(statistic))
-    return float(dist.cdf(statistic))
+        p = np.minimum(1.0, 2.0 * dist.sf(np.abs(statistic)))
+    elif alternative == "larger":
+        p = dist.sf(statistic)
+    else:
+        p = dist.cdf(statistic)
+    return _scalar(p)
 
 
 def confidence_interval(
-    estimate: float, se: float, alpha: float, alternative: str, dist=stats.norm
-) -> tuple[float, float]:
+    estimate: Any, se: Any, alpha: float, alternative: str, dist: Any = stats.norm
+) -> tuple[Any, Any]:
     """The interval that matches the test: two-sided, or one-sided with an infinite bound."""
     if alternative == "two-sided":
-        q = float(dist.ppf(1 - alpha / 2))
-        return (estimate - q * se, estimate + q * se)
-    q = float(dist.ppf(1 - alpha))
+        q = dist.ppf(1 - alpha / 2)
+        return _scalar(estimate - q * se), _scalar(estimate + q * se)
+    q = dist.ppf(1 - alpha)
+    inf = np.full(np.shape(estimate), math.inf)
     if alternative == "larger":
-        return (estimate - q * se, math.inf)
-    return (-math.inf, estimate + q * se)
+        return _scalar(estimate - q * se), _scalar(inf)
+    return _scalar(-inf), _scalar(estimate + q * se)
+
+
+def infer(
+    estimate: Any,
+    se: Any,
+    alpha: float,
+    alternative: str,
+    *,
+    se_test: Any = None,
+    dist: Any = stats.norm,
+) -> Inference:
+    """Statistic estimate/se_test, its p-value and the interval estimate ± q·se.
+
+    ``se_test`` is the standard error under H0 (the pooled one of the
+    proportion test); by default the same as ``se``. Callers make sure it is > 0.
+    """
+    statistic = _scalar(np.divide(estimate, se if se_test is None else se_test))
+    low, high = confidence_interval(estimate, se, alpha, alternative, dist)
+    return Inference(statistic, p_value(statistic, alternative, dist), low, high)
 
 
 def relative(estimate: float, base: float) -> float:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
+
+import numpy as np
 
 from .._validate import check_alpha, check_alternative, check_successes
-from ._common import TestResult, confidence_interval, p_value, relative
+from ._common import Inference, TestResult, infer, relative
 
 
 @dataclass(frozen=True, repr=False)
@@ -65,6 +66,13 @@ def proportion_test(
         (unpooled, the CI's), ``relative_lift`` ((p_t − p_c)/p_c),
         ``control_rate``, ``treatment_rate``.
 
+    Raises
+    ------
+    ValueError
+        For negative counts, successes above n, an ``alpha`` outside (0, 1),
+        an unknown ``alternative``, or when both groups have no successes or
+        only successes (the pooled SE is 0, so there is nothing to test).
+
     Examples
     --------
     >>> r = proportion_test(1000, 10_000, 1100, 10_000)
@@ -75,25 +83,20 @@ def proportion_test(
     x_t, n_t = check_successes(successes_t, n_t, arm="t")
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
-
-    p_c, p_t = x_c / n_c, x_t / n_t
-    pooled = (x_c + x_t) / (n_c + n_t)
-    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
-    if se_pooled == 0:
+    if x_c + x_t in (0, n_c + n_t):
         raise ValueError(
             "the two groups have identical all-or-nothing outcomes "
             f"(successes_c={x_c} of {n_c}, successes_t={x_t} of {n_t}): there is no "
             "variation to test"
         )
-    diff = p_t - p_c
-    z = diff / se_pooled
-    se = math.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
+    p_c, p_t, diff, se, res = z_test_counts(x_c, n_c, x_t, n_t, alpha, alternative)
+    p_c, p_t, diff = float(p_c), float(p_t), float(diff)
     return ProportionTestResult(
         estimate=diff,
-        ci=confidence_interval(diff, se, alpha, alternative),
-        p_value=p_value(z, alternative),
-        statistic=z,
-        se=se,
+        ci=(res.ci_low, res.ci_high),
+        p_value=res.p_value,
+        statistic=res.statistic,
+        se=float(se),
         relative_lift=relative(diff, p_c),
         control_rate=p_c,
         treatment_rate=p_t,
@@ -102,3 +105,20 @@ def proportion_test(
         alpha=alpha,
         alternative=alternative,
     )
+
+
+def z_test_counts(
+    x_c: Any, n_c: Any, x_t: Any, n_t: Any, alpha: float, alternative: str
+) -> tuple[Any, Any, Any, Any, Inference]:
+    """The arithmetic of :func:`proportion_test` without the checks, for scalars
+    or arrays of many experiments: ``(p_c, p_t, p_t − p_c, Wald SE, inference)``.
+
+    The caller rules out a zero pooled SE (all or no successes in both groups).
+    """
+    p_c, p_t = np.divide(x_c, n_c), np.divide(x_t, n_t)
+    pooled = np.divide(np.add(x_c, x_t), np.add(n_c, n_t))
+    se_pooled = np.sqrt(pooled * (1 - pooled) * (np.divide(1, n_c) + np.divide(1, n_t)))
+    se = np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
+    diff = p_t - p_c
+    res = infer(diff, se, alpha, alternative, se_test=se_pooled)
+    return p_c, p_t, diff, se, res
