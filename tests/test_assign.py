@@ -1,17 +1,22 @@
 import hashlib
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from xplab.assign import Layer, assign, hash_position
 
 
 def test_hash_is_the_documented_sha256():
     digest = hashlib.sha256(b"s:exp:user_1").digest()
-    assert hash_position("user_1", "exp", salt="s") == int.from_bytes(digest[:8], "big") / 2**64
+    top53 = int.from_bytes(digest[:8], "big") >> 11
+    assert hash_position("user_1", "exp", salt="s") == top53 / 2**53
 
 
 def test_stable_values():
@@ -92,3 +97,76 @@ def test_layer_bad_input():
         layer.add("c", share=1.5)
     with pytest.raises(ValueError, match=r"less than one of 1000 buckets"):
         layer.add("c", share=0.0001)
+
+
+def test_same_assignment_in_a_fresh_process():
+    # Python's own hash() is salted per process; SHA-256 is not.
+    code = "from xplab.assign import assign; print(list(assign([1, 'a', 'user_9'], 'exp')))"
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(list(assign([1, "a", "user_9"], "exp")))
+
+
+def test_int_and_str_ids_are_the_same_unit_and_outputs_keep_their_shape():
+    assert assign(7, "e") == assign("7", "e")
+    assert isinstance(assign(np.int64(7), "e"), str)
+    assert isinstance(assign(("1", "2"), "e"), np.ndarray)
+    with pytest.raises(ValueError, match=r"unit_id must be one id or a 1-D collection"):
+        assign(np.zeros((2, 2)), "e")
+
+
+def test_assign_with_a_layer_matches_layer_assign():
+    layer = Layer("ui")
+    layer.add("a", share=0.4)
+    layer.add("b", share=0.4, variants=("x", "y"), weights=[0.25, 0.75])
+    ids = pd.Series([f"u{i}" for i in range(5000)])
+    placed = layer.assign(ids)
+    in_a = assign(ids, "a", layer=layer)
+    in_b = assign(ids, "b", variants=("x", "y"), weights=[0.25, 0.75], layer=layer)
+    # one experiment per unit in a layer
+    assert not (in_a.notna() & in_b.notna()).any()
+    assert in_a.where(placed.experiment == "a").equals(
+        placed.variant.where(placed.experiment == "a")
+    )
+    assert in_b.dropna().equals(placed.variant[placed.experiment == "b"])
+    # inside its range, a unit's variant is the one it would get without the layer
+    assert (in_a.dropna() == assign(ids[in_a.notna()], "a")).all()
+    for unit in ("u1", "u2", "u3", "u4"):
+        experiment, variant = layer.assign(unit)
+        assert assign(unit, "a", layer=layer) == (variant if experiment == "a" else None)
+
+
+def test_layers_with_different_names_are_independent():
+    ids = [f"u{i}" for i in range(40_000)]
+    first, second = Layer("ui"), Layer("pricing")
+    first.add("a", share=0.5)
+    second.add("p", share=0.5)
+    table = pd.crosstab(
+        first.assign(ids)["experiment"].fillna("none"),
+        second.assign(ids)["experiment"].fillna("none"),
+    )
+    assert stats.chi2_contingency(table).pvalue > 0.001
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"experiment": "c"}, r"experiment 'c' is not in layer 'ui' \(it has \['a'\]\)"),
+        ({"variants": ("x", "y", "z")}, r"was added to layer 'ui' with variants \('control'"),
+        ({"weights": [0.9, 0.1]}, r"and weights \[0.5, 0.5\]"),
+        ({"salt": "s"}, r"give the salt to Layer"),
+        ({"layer": "ui"}, r"layer must be a Layer or None, got str"),
+    ],
+)
+def test_assign_with_layer_bad_input(kwargs, message):
+    layer = Layer("ui")
+    layer.add("a", share=0.5)
+    kwargs = {"experiment": "a", "layer": layer, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        assign("u1", **kwargs)
+
+
+def test_experiment_may_not_share_the_layer_name():
+    with pytest.raises(ValueError, match=r"has the layer's name"):
+        Layer("ui").add("ui", share=0.5)

@@ -2,9 +2,10 @@
 
 The hash
 --------
-A unit's position in [0, 1) is the first 8 bytes of
-``SHA-256(f"{salt}:{experiment}:{unit_id}")`` read as a big-endian unsigned
-integer and divided by 2⁶⁴. The variant is the first one whose cumulative
+A unit's position in [0, 1) comes from the first 8 bytes of
+``SHA-256(f"{salt}:{experiment}:{unit_id}")`` (UTF-8), read as a big-endian
+unsigned integer: its top 53 bits divided by 2⁵³, so that every position is an
+exact double below 1. The variant is the first one whose cumulative
 weight exceeds that position. SHA-256 is the same in every process, on every
 machine and in every language, unlike Python's built-in ``hash`` (salted per
 process), so a user sees the same variant on every visit and an analyst can
@@ -32,7 +33,8 @@ from ._validate import check_count, check_probability
 
 def _position(unit_id: Any, experiment: str, salt: str) -> float:
     digest = hashlib.sha256(f"{salt}:{experiment}:{unit_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2.0**64
+    # 53 bits: a double holds them exactly, so the position can never round up to 1
+    return (int.from_bytes(digest[:8], "big") >> 11) / 2.0**53
 
 
 def hash_position(unit_id: Any, experiment: str, *, salt: str = "") -> Any:
@@ -45,7 +47,7 @@ def hash_position(unit_id: Any, experiment: str, *, salt: str = "") -> Any:
     >>> round(hash_position("user_42", "button_color"), 6)
     0.58216
     """
-    if isinstance(unit_id, list | tuple | np.ndarray | pd.Series | pd.Index):
+    if _is_many(unit_id):
         return np.fromiter(
             (_position(u, experiment, salt) for u in unit_id), dtype=float, count=len(unit_id)
         )
@@ -79,6 +81,25 @@ def _bucket(positions: Any, variants: Sequence[str], weights: np.ndarray) -> Any
     return names[idx]
 
 
+def _is_many(unit_id: Any) -> bool:
+    """A list, tuple, 1-D array, Series or Index of ids (rather than one id)."""
+    if isinstance(unit_id, np.ndarray) and unit_id.ndim > 1:
+        raise ValueError(f"unit_id must be one id or a 1-D collection, got shape {unit_id.shape}")
+    return isinstance(unit_id, list | tuple | pd.Series | pd.Index) or (
+        isinstance(unit_id, np.ndarray) and unit_id.ndim == 1
+    )
+
+
+def _shape_like(unit_id: Any, values: np.ndarray, name: str) -> Any:
+    """A single value for a single id, a Series for a Series, else an array."""
+    if not _is_many(unit_id):
+        value = values[0]
+        return None if value is None else str(value)
+    if isinstance(unit_id, pd.Series):
+        return pd.Series(values, index=unit_id.index, name=name)
+    return values
+
+
 def assign(
     unit_id: Any,
     experiment: str,
@@ -86,8 +107,15 @@ def assign(
     weights: Sequence[float] | None = None,
     *,
     salt: str = "",
+    layer: Layer | None = None,
 ) -> Any:
     """Assign units to variants by hashing (see the module docstring).
+
+    The variant of a unit is the first one whose cumulative weight exceeds
+    ``hash_position(unit_id, experiment, salt=salt)``, the first 8 bytes of
+    ``SHA-256(f"{salt}:{experiment}:{unit_id}")`` divided by 2⁶⁴. Ids are
+    formatted with ``str``, so ``1`` and ``"1"`` are the same unit but ``1.0``
+    is another.
 
     Parameters
     ----------
@@ -100,11 +128,16 @@ def assign(
         Traffic share of each variant (non-negative, summing to 1). Default: equal.
     salt : str
         Change it to reshuffle everyone (e.g. after a bad run).
+    layer : Layer, optional
+        A :class:`Layer` to which ``experiment`` was added. Only units in the
+        experiment's share of the layer get a variant; the others get None.
+        ``variants`` and ``weights`` must be the ones given to
+        :meth:`Layer.add`, and the layer's own salt is used.
 
     Returns
     -------
-    str for a single id; an object array for a list or array; a Series with
-    the same index for a Series.
+    str (or None) for a single id; an object array for a list, tuple or
+    array; a Series with the same index for a Series.
 
     Examples
     --------
@@ -112,15 +145,39 @@ def assign(
     'treatment'
     >>> assign(["a", "b", "c"], "button_color", weights=[0.9, 0.1]).tolist()
     ['control', 'control', 'control']
+    >>> ui = Layer("checkout_ui")
+    >>> ui.add("button_color", share=0.5)
+    >>> assign(["user_3", "user_4"], "button_color", layer=ui).tolist()
+    [None, 'treatment']
     """
     if not isinstance(experiment, str) or not experiment:
         raise ValueError(f"experiment must be a non-empty string, got {experiment!r}")
     w = _check_variants(variants, weights)
-    pos = hash_position(unit_id, experiment, salt=salt)
-    out = _bucket(pos, variants, w)
-    if isinstance(unit_id, pd.Series):
-        return pd.Series(out, index=unit_id.index, name="variant")
-    return str(out) if np.ndim(out) == 0 else out
+    if layer is None:
+        out = _bucket(np.atleast_1d(hash_position(unit_id, experiment, salt=salt)), variants, w)
+        return _shape_like(unit_id, out, "variant")
+    if not isinstance(layer, Layer):
+        raise ValueError(f"layer must be a Layer or None, got {type(layer).__name__}")
+    slot = layer._slot(experiment)
+    if tuple(variants) != slot.variants or not np.allclose(w, slot.weights, rtol=0, atol=1e-12):
+        raise ValueError(
+            f"experiment {experiment!r} was added to layer {layer.name!r} with variants "
+            f"{slot.variants} and weights {slot.weights.tolist()}; assign got "
+            f"{tuple(variants)} and {w.tolist()}"
+        )
+    if salt not in ("", layer.salt):
+        raise ValueError("with a layer, give the salt to Layer(...), not to assign")
+    ids = _as_ids(unit_id)
+    out = np.full(ids.size, None, dtype=object)
+    inside = layer._experiment_index(ids) == layer._slots.index(slot)
+    out[inside] = layer._variants(ids[inside], slot)
+    return _shape_like(unit_id, out, "variant")
+
+
+def _as_ids(unit_id: Any) -> np.ndarray:
+    if _is_many(unit_id):
+        return np.asarray(list(unit_id), dtype=object)
+    return np.array([unit_id], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -135,11 +192,16 @@ class _Slot:
 class Layer:
     """A slice of traffic shared by mutually exclusive experiments.
 
-    Each unit falls in one of ``n_buckets`` buckets of the layer (by hashing
-    with the layer's name); each experiment owns a contiguous range of
-    buckets. Inside its range a unit's variant is hashed again with the
-    experiment's name, so the split within an experiment is independent of
-    the bucket. Layers with different names are independent of each other.
+    Each unit falls in one of ``n_buckets`` buckets of the layer:
+    ``floor(n_buckets · hash_position(unit_id, name, salt=salt))``, the same
+    hash as :func:`assign` with the layer's name in place of an experiment's.
+    Each experiment owns a contiguous range of buckets. Inside its range a
+    unit's variant is hashed again with the experiment's name (as
+    ``assign(unit_id, experiment, salt=salt)``), so the split within an
+    experiment does not depend on the bucket. Layers with different names are
+    independent of each other, so a unit can be in one experiment per layer.
+    An experiment may not share the layer's name: its variant would then be
+    a function of the bucket.
 
     Examples
     --------
@@ -155,6 +217,8 @@ class Layer:
     def __init__(self, name: str, *, n_buckets: int = 1000, salt: str = "") -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"name must be a non-empty string, got {name!r}")
+        if not isinstance(salt, str):
+            raise ValueError(f"salt must be a string, got {salt!r}")
         self.name = name
         self.n_buckets = check_count(n_buckets, name="n_buckets", minimum=1)
         self.salt = salt
@@ -164,6 +228,11 @@ class Layer:
         used = sum(s.stop - s.start for s in self._slots) / self.n_buckets
         names = [s.experiment for s in self._slots]
         return f"Layer({self.name!r}, experiments={names}, traffic used={used:.0%})"
+
+    @property
+    def experiments(self) -> list[str]:
+        """Names of the experiments in this layer, in the order they were added."""
+        return [s.experiment for s in self._slots]
 
     @property
     def free_share(self) -> float:
@@ -179,10 +248,16 @@ class Layer:
         variants: Sequence[str] = ("control", "treatment"),
         weights: Sequence[float] | None = None,
     ) -> None:
-        """Give ``experiment`` the next ``share`` of the layer's buckets."""
+        """Give ``experiment`` the next ``share`` of the layer's buckets
+        (rounded to whole buckets)."""
         if not isinstance(experiment, str) or not experiment:
             raise ValueError(f"experiment must be a non-empty string, got {experiment!r}")
-        if any(s.experiment == experiment for s in self._slots):
+        if experiment == self.name:
+            raise ValueError(
+                f"experiment {experiment!r} has the layer's name; its variants would "
+                "follow the layer's buckets"
+            )
+        if experiment in self.experiments:
             raise ValueError(f"experiment {experiment!r} is already in layer {self.name!r}")
         share = check_probability(share, name="share", closed=True)
         n = round(share * self.n_buckets)
@@ -196,21 +271,41 @@ class Layer:
         w = _check_variants(variants, weights)
         self._slots.append(_Slot(experiment, start, start + n, tuple(variants), w))
 
+    def _slot(self, experiment: str) -> _Slot:
+        for slot in self._slots:
+            if slot.experiment == experiment:
+                return slot
+        raise ValueError(
+            f"experiment {experiment!r} is not in layer {self.name!r} "
+            f"(it has {self.experiments}); add it with Layer.add"
+        )
+
+    def _experiment_index(self, ids: np.ndarray) -> np.ndarray:
+        """Index into ``self._slots`` of each unit's experiment; -1 for none."""
+        pos = np.atleast_1d(hash_position(ids, self.name, salt=self.salt))
+        bucket = np.floor(pos * self.n_buckets).astype(int)
+        out = np.full(ids.size, -1)
+        for i, slot in enumerate(self._slots):
+            out[(bucket >= slot.start) & (bucket < slot.stop)] = i
+        return out
+
+    def _variants(self, ids: np.ndarray, slot: _Slot) -> np.ndarray:
+        inner = np.atleast_1d(hash_position(ids, slot.experiment, salt=self.salt))
+        return _bucket(inner, slot.variants, slot.weights)
+
     def assign(self, unit_id: Any) -> Any:
         """``(experiment, variant)`` for one id, or a DataFrame with columns
         ``experiment, variant`` for many; ``(None, None)`` outside every experiment."""
-        pos = np.atleast_1d(hash_position(unit_id, self.name, salt=self.salt))
-        bucket = np.floor(pos * self.n_buckets).astype(int)
-        ids = np.atleast_1d(np.asarray(unit_id, dtype=object))
+        ids = _as_ids(unit_id)
+        which = self._experiment_index(ids)
         experiment = np.full(ids.size, None, dtype=object)
         variant = np.full(ids.size, None, dtype=object)
-        for slot in self._slots:
-            inside = (bucket >= slot.start) & (bucket < slot.stop)
+        for i, slot in enumerate(self._slots):
+            inside = which == i
             if inside.any():
                 experiment[inside] = slot.experiment
-                inner = hash_position(list(ids[inside]), slot.experiment, salt=self.salt)
-                variant[inside] = _bucket(inner, slot.variants, slot.weights)
-        if np.ndim(unit_id) == 0 and not isinstance(unit_id, list | tuple):
+                variant[inside] = self._variants(ids[inside], slot)
+        if not _is_many(unit_id):
             return experiment[0], variant[0]
         index = unit_id.index if isinstance(unit_id, pd.Series) else None
         return pd.DataFrame({"experiment": experiment, "variant": variant}, index=index)
