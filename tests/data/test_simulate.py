@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from xplab.assign import assign
-from xplab.data import simulate_button_test
+from xplab.data.simulate import simulate_button_test
 
 
 def test_columns_types_and_reproducibility():
@@ -57,8 +57,11 @@ def test_planted_problems():
         ({"ctr_control": 0}, r"ctr_control must be in \(0, 1\)"),
         ({"lift": 30.0}, r"lift=30.0 moves ctr_control=0.05 to 1.55"),
         ({"srm_drop": 1.0}, r"srm_drop must be < 1"),
-        ({"share_new": -0.1}, r"share_new must be in \[0, 1\]"),
-        ({"mean_sessions": 0.5}, r"must be >= 1"),
+        ({"share_new_users": -0.1}, r"share_new_users must be in \[0, 1\]"),
+        ({"mean_sessions": 0.5}, r"mean_sessions must be >= 1"),
+        ({"impressions_per_session": 0}, r"impressions_per_session must be >= 1"),
+        ({"concentration": 0}, r"concentration must be > 0"),
+        ({"bot_share": 1.2}, r"bot_share must be in \[0, 1\]"),
         ({"seed": 1.5}, r"seed must be an int"),
     ],
 )

@@ -19,7 +19,7 @@ def simulate_button_test(
     mean_sessions: float = 3.0,
     impressions_per_session: float = 2.0,
     concentration: float = 4.0,
-    share_new: float = 0.4,
+    share_new_users: float = 0.4,
     srm_drop: float = 0.0,
     bot_share: float = 0.0,
     experiment: str = "button_color",
@@ -31,7 +31,7 @@ def simulate_button_test(
 
     1. ``user_id`` is ``"u0000001"``, …; the variant comes from
        :func:`xplab.assign.assign` (50/50, hashed on user id and ``experiment``).
-    2. The user is *new* with probability ``share_new``, else *returning*.
+    2. The user is *new* with probability ``share_new_users``, else *returning*.
     3. ``sessions`` = 1 + Poisson(mean_sessions − 1); ``impressions`` (views of
        the button) = sessions + Poisson((impressions_per_session − 1) · sessions).
     4. Each user has a personal click probability per impression,
@@ -56,12 +56,24 @@ def simulate_button_test(
         True *relative* lift of the per-impression click probability in
         treatment (0.05 = +5 %).
     new_user_lift : float, optional
-        A different relative lift for new users.
-    mean_sessions, impressions_per_session, concentration : float
-    share_new, srm_drop, bot_share : float
-        Shares in [0, 1).
+        A different relative lift for new users (returning users keep ``lift``).
+    mean_sessions : float
+        Mean sessions per user, >= 1 (every logged user has at least one).
+    impressions_per_session : float
+        Mean button views per session, >= 1.
+    concentration : float
+        κ of the Beta distribution of personal click probabilities, > 0;
+        the smaller, the more users differ (and the more clicks cluster).
+    share_new_users : float
+        Share of new users, in [0, 1].
+    srm_drop : float
+        Share of treatment users lost by the logging bug, in [0, 1).
+    bot_share : float
+        Share of bots among all users, in [0, 1].
     experiment : str
+        The experiment name hashed by :func:`xplab.assign.assign`.
     seed : int, Generator or None
+        See :func:`xplab._random.as_generator`.
 
     Returns
     -------
@@ -83,12 +95,13 @@ def simulate_button_test(
             raise ValueError(
                 f"{name}={value} moves ctr_control={p0} to {p0 * (1 + value):.4g}, outside (0, 1)"
             )
-    mean_sessions = check_positive(mean_sessions, name="mean_sessions")
-    ips = check_positive(impressions_per_session, name="impressions_per_session")
-    if mean_sessions < 1 or ips < 1:
-        raise ValueError("mean_sessions and impressions_per_session must be >= 1")
+    mean_sessions = check_real(mean_sessions, name="mean_sessions")
+    ips = check_real(impressions_per_session, name="impressions_per_session")
+    for name, value in (("mean_sessions", mean_sessions), ("impressions_per_session", ips)):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1 (every logged user has one), got {value}")
     kappa = check_positive(concentration, name="concentration")
-    share_new = check_probability(share_new, name="share_new", closed=True)
+    share_new = check_probability(share_new_users, name="share_new_users", closed=True)
     srm_drop = check_probability(srm_drop, name="srm_drop", closed=True)
     bot_share = check_probability(bot_share, name="bot_share", closed=True)
     if srm_drop == 1:
