@@ -74,6 +74,8 @@ def test_one_sided_needs_fewer_users():
         (lambda: sample_size_proportions(0.1, 0.01, ratio=0), r"ratio must be > 0"),
         (lambda: power_proportions(0.1, 0.01, [100, -1]), r"n_per_group must be positive"),
         (lambda: mde_proportions(0.1, 3, power=0.99), r"n_per_group=3 is too small"),
+        (lambda: sample_size_proportions(0.1, 0.01, power=0.01), r"power=0.01 is too low"),
+        (lambda: mde_proportions(0.1, 1000, power=0.01), r"power=0.01 is too low"),
     ],
 )
 def test_power_bad_input(call, message):

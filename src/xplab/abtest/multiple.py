@@ -13,7 +13,7 @@ from .._validate import as_1d_array, check_alpha, check_choice
 METHODS = ("holm", "bonferroni", "fdr_bh")
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)  # arrays: compare fields, not objects
 class AdjustedPValues(ResultMixin):
     """Result of :func:`adjust_pvalues`."""
 

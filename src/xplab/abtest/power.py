@@ -53,6 +53,13 @@ def _rates(
     return p1, p2
 
 
+def _too_low(power: float, alpha: float) -> ValueError:
+    return ValueError(
+        f"power={power} is too low to plan for: a test at alpha={alpha} reaches it "
+        "with hardly any users; use a power well above alpha (0.8 is usual)"
+    )
+
+
 def _parts(p1: float, p2: float, ratio: float) -> tuple[float, float]:
     pbar = (p1 + ratio * p2) / (1 + ratio)
     s0 = math.sqrt(pbar * (1 - pbar) * (1 + 1 / ratio))
@@ -78,10 +85,20 @@ def sample_size_proportions(
     ratio: float = 1.0,
     alternative: str = "two-sided",
 ) -> int:
-    """Users needed in the control group to detect ``mde`` with the given power.
+    r"""Users needed in the control group to detect ``mde`` with the given power.
 
-    H0: p_t − p_c = 0, tested with the pooled two-proportion z-test at ``alpha``.
-    See the module docstring for the formula.
+    H0: p_t − p_c = 0, tested with the pooled two-proportion z-test
+    (:func:`~xplab.abtest.proportion_test`) at ``alpha``; H1: p_t = p₂, the
+    baseline moved by ``mde``. With r = ``ratio``, p̄ = (p₁ + r·p₂)/(1 + r)
+    and δ = p₂ − p₁:
+
+    .. math:: n_c = \left\lceil \frac{\left(z_{\alpha}\sqrt{\bar p(1-\bar p)(1 + 1/r)}
+              + z_{\beta}\sqrt{p_1(1-p_1) + p_2(1-p_2)/r}\right)^2}{\delta^2}
+              \right\rceil
+
+    z_α = z_{1−α/2} (two-sided) or z_{1−α} (one-sided), z_β = z_{power}.
+    For r = 1 this is the classic n = (z_{1−α/2}·√(2p̄(1−p̄)) +
+    z_{1−β}·√(p₁(1−p₁) + p₂(1−p₂)))² / δ² per group.
 
     Parameters
     ----------
@@ -92,8 +109,10 @@ def sample_size_proportions(
         percentage point) or, with ``relative=True``, a share of the baseline
         (0.05 = +5 %). With ``alternative='smaller'`` it is a drop.
     alpha, power : float
-        Significance level and the probability of detecting a true ``mde``.
+        Significance level and the probability of detecting a true ``mde``,
+        both in (0, 1).
     relative : bool
+        Whether ``mde`` is relative to ``baseline_rate``.
     ratio : float
         n_t / n_c. The treatment group needs ``ceil(ratio * n_c)`` users.
     alternative : {'two-sided', 'larger', 'smaller'}
@@ -112,8 +131,10 @@ def sample_size_proportions(
     power = check_probability(power, name="power")
     p1, p2 = _rates(baseline_rate, mde, relative, alternative)
     s0, s1 = _parts(p1, p2, ratio)
-    z_b = float(stats.norm.ppf(power))
-    n = ((_z_alpha(alpha, alternative) * s0 + z_b * s1) / (p2 - p1)) ** 2
+    top = _z_alpha(alpha, alternative) * s0 + float(stats.norm.ppf(power)) * s1
+    if top <= 0:
+        raise _too_low(power, alpha)
+    n = (top / (p2 - p1)) ** 2
     return math.ceil(n - 1e-9)  # guard against 14751.000000000002
 
 
@@ -127,10 +148,30 @@ def power_proportions(
     ratio: float = 1.0,
     alternative: str = "two-sided",
 ) -> Any:
-    """Probability of detecting a true effect of ``mde`` with ``n_per_group`` control users.
+    r"""Probability of detecting a true effect of ``mde`` with ``n_per_group`` control users.
 
-    The inverse of :func:`sample_size_proportions`. ``n_per_group`` may be an
-    array (e.g. for a power curve); the result then has the same shape.
+    H0: p_t − p_c = 0 (pooled z-test at ``alpha``), evaluated when in truth
+    p_t = p₂. The formula of :func:`sample_size_proportions` solved for power:
+
+    .. math:: \text{power} = \Phi\left(\frac{|\delta|\sqrt{n_c}
+              - z_{\alpha}\sqrt{\bar p(1-\bar p)(1 + 1/r)}}
+              {\sqrt{p_1(1-p_1) + p_2(1-p_2)/r}}\right)
+
+    For a two-sided test it leaves out the chance of rejecting in the wrong
+    direction, which is negligible at any useful power; this keeps it the
+    exact inverse of :func:`sample_size_proportions`.
+
+    Parameters
+    ----------
+    baseline_rate, mde, alpha, relative, ratio, alternative
+        As in :func:`sample_size_proportions`.
+    n_per_group : float or array-like
+        Users in the control group (the treatment group has ``ratio`` times
+        as many). An array (e.g. for a power curve) gives an array of powers.
+
+    Returns
+    -------
+    float or ndarray
 
     Examples
     --------
@@ -160,8 +201,24 @@ def mde_proportions(
 ) -> float:
     """The smallest effect detectable with ``power`` given ``n_per_group`` control users.
 
-    The inverse of :func:`sample_size_proportions` (solved numerically), as
-    an absolute difference or, with ``relative=True``, a share of the baseline.
+    H0: p_t − p_c = 0 (pooled z-test at ``alpha``). Solves
+    ``power_proportions(baseline_rate, mde, n_per_group, ...) == power`` for
+    ``mde`` (numerically: δ appears inside the variances too), so it is the
+    inverse of :func:`sample_size_proportions`. For 'two-sided' and 'larger'
+    the effect is an increase, for 'smaller' a drop.
+
+    Parameters
+    ----------
+    baseline_rate, alpha, power, relative, ratio, alternative
+        As in :func:`sample_size_proportions`.
+    n_per_group : float
+        Users in the control group.
+
+    Returns
+    -------
+    float
+        The MDE, > 0: absolute, or with ``relative=True`` a share of the
+        baseline.
 
     Examples
     --------
@@ -183,9 +240,12 @@ def mde_proportions(
             - power
         )
 
+    lower = upper * 1e-9
+    if gap(lower) >= 0:
+        raise _too_low(power, alpha)
     if gap(upper) < 0:
         raise ValueError(
             f"n_per_group={n:g} is too small: even the largest possible effect is detected "
             f"with probability below {power}"
         )
-    return float(optimize.brentq(gap, upper * 1e-9, upper, xtol=1e-14, rtol=1e-12))
+    return float(optimize.brentq(gap, lower, upper, xtol=1e-14, rtol=1e-12))
