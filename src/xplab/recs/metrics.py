@@ -62,38 +62,47 @@ def _hits(
     return hits, n_relevant, int(users.size)
 
 
+def _accuracy(hits: pd.DataFrame, n_relevant: pd.Series, n: int, k: int) -> dict[str, float]:
+    """precision, recall, nDCG and MAP at k from one table of hits."""
+    hit_users = hits["user_id"].to_numpy()
+    per_user_hits = hits.groupby("user_id").size()
+    relevant = n_relevant.reindex(per_user_hits.index).to_numpy()
+    dcg = (1 / np.log2(hits["rank"] + 1)).groupby(hit_users).sum()
+    ideal = np.concatenate([[0.0], np.cumsum(1 / np.log2(np.arange(1, k + 1) + 1))])
+    ordered = hits.sort_values(["user_id", "rank"])
+    precision_at_hit = (ordered.groupby("user_id").cumcount() + 1) / ordered["rank"]
+    ap = precision_at_hit.groupby(ordered["user_id"]).sum().to_numpy() / relevant
+    return {
+        "precision": len(hits) / k / n,
+        "recall": float((per_user_hits.to_numpy() / relevant).sum() / n),
+        "ndcg": float((dcg.to_numpy() / ideal[np.minimum(relevant, k)]).sum() / n),
+        "map": float(ap.sum() / n),
+    }
+
+
+def _metric(name: str, test, recommendations, k: int, threshold: float | None) -> float:
+    k = check_k(k)
+    return _accuracy(*_hits(test, recommendations, k, threshold), k)[name]
+
+
 def precision_at_k(test, recommendations, *, k: int = 10, threshold: float | None = None) -> float:
     """Share of the top k that is relevant, averaged over users (see the module docstring)."""
-    hits, _, n = _hits(test, recommendations, k, threshold)
-    return len(hits) / k / n
+    return _metric("precision", test, recommendations, k, threshold)
 
 
 def recall_at_k(test, recommendations, *, k: int = 10, threshold: float | None = None) -> float:
     """Share of each user's relevant items found in their top k, averaged over users."""
-    hits, n_relevant, n = _hits(test, recommendations, k, threshold)
-    per_user = hits.groupby("user_id").size() / n_relevant.reindex(hits["user_id"].unique())
-    return float(per_user.sum() / n)
+    return _metric("recall", test, recommendations, k, threshold)
 
 
 def ndcg_at_k(test, recommendations, *, k: int = 10, threshold: float | None = None) -> float:
     """Normalized discounted cumulative gain with binary relevance, averaged over users."""
-    hits, n_relevant, n = _hits(test, recommendations, k, threshold)
-    dcg = (1 / np.log2(hits["rank"] + 1)).groupby(hits["user_id"]).sum()
-    ideal_table = np.concatenate([[0.0], np.cumsum(1 / np.log2(np.arange(1, k + 1) + 1))])
-    idcg = ideal_table[np.minimum(n_relevant.reindex(dcg.index).to_numpy(), k)]
-    return float((dcg.to_numpy() / idcg).sum() / n)
+    return _metric("ndcg", test, recommendations, k, threshold)
 
 
 def map_at_k(test, recommendations, *, k: int = 10, threshold: float | None = None) -> float:
     """Mean average precision of the top k (divided by the number of relevant items)."""
-    hits, n_relevant, n = _hits(test, recommendations, k, threshold)
-    hits = hits.sort_values(["user_id", "rank"])
-    precision_at_hit = (hits.groupby("user_id").cumcount() + 1) / hits["rank"]
-    ap = (
-        precision_at_hit.groupby(hits["user_id"]).sum()
-        / n_relevant.reindex(hits["user_id"].unique()).to_numpy()
-    )
-    return float(ap.sum() / n)
+    return _metric("map", test, recommendations, k, threshold)
 
 
 def catalog_coverage(recommendations, *, n_items: int, k: int = 10) -> float:
@@ -187,14 +196,15 @@ def evaluate(
     >>> r.precision, r.recall
     (0.5, 0.5)
     """
-    _, _, users = _hits(test, recommendations, k, threshold)
-    args = {"k": k, "threshold": threshold}
+    k = check_k(k)
+    hits, n_relevant, users = _hits(test, recommendations, k, threshold)
+    acc = _accuracy(hits, n_relevant, users, k)
     return Evaluation(
         k=k,
-        precision=precision_at_k(test, recommendations, **args),
-        recall=recall_at_k(test, recommendations, **args),
-        ndcg=ndcg_at_k(test, recommendations, **args),
-        map=map_at_k(test, recommendations, **args),
+        precision=acc["precision"],
+        recall=acc["recall"],
+        ndcg=acc["ndcg"],
+        map=acc["map"],
         coverage=None
         if train is None
         else catalog_coverage(recommendations, n_items=train["item_id"].nunique(), k=k),
