@@ -112,14 +112,10 @@ def simulate_button_test(
     variant = assign(user_id, experiment)
     treated = variant == "treatment"
     is_new = rng.random(n) < share_new
-    sessions = 1 + rng.poisson(mean_sessions - 1, n)
-    impressions = sessions + rng.poisson((ips - 1) * sessions)
-
     mu = np.full(n, p0)
     mu[treated & ~is_new] *= 1 + lift
     mu[treated & is_new] *= 1 + new_lift
-    p = rng.beta(mu * kappa, (1 - mu) * kappa)
-    clicks = rng.binomial(impressions, p)
+    sessions, impressions, clicks = draw_activity(rng, mu, mean_sessions, ips, kappa)
 
     is_bot = rng.random(n) < bot_share
     impressions = np.where(is_bot, sessions * rng.integers(20, 61, n), impressions)
@@ -139,3 +135,22 @@ def simulate_button_test(
         }
     )
     return frame[kept].reset_index(drop=True)
+
+
+def draw_activity(
+    rng: np.random.Generator,
+    mu: np.ndarray,
+    mean_sessions: float,
+    impressions_per_session: float,
+    concentration: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 3–5 of :func:`simulate_button_test` for users with mean click
+    probabilities ``mu`` (any shape): ``(sessions, impressions, clicks)``.
+
+    No checks: the caller validates. ``benchmarks/bench_abtest.py`` uses it to
+    draw thousands of simulated experiments at once from the same model.
+    """
+    sessions = 1 + rng.poisson(mean_sessions - 1, mu.shape)
+    impressions = sessions + rng.poisson((impressions_per_session - 1) * sessions)
+    p = rng.beta(mu * concentration, (1 - mu) * concentration)
+    return sessions, impressions, rng.binomial(impressions, p)
