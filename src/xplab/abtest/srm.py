@@ -47,7 +47,9 @@ def srm_test(
     observed_counts : array-like of int
         Units per group, e.g. ``[821_588, 815_482]``.
     expected_ratios : array-like of float
-        The designed split, summing to 1, e.g. ``[0.5, 0.5]``.
+        The designed split, e.g. ``[0.5, 0.5]``. All > 0 and summing to 1
+        (within 1e-9); they are not rescaled, so a mistyped design raises a
+        ``ValueError`` instead of passing unnoticed.
     threshold : float
         ``srm_detected`` is ``p_value < threshold``.
 
