@@ -160,3 +160,13 @@ def test_user_knn_needs_ratings(ratings):
 def test_predict_length_mismatch(ratings):
     with pytest.raises(ValueError, match="same length"):
         UserKNN().fit(ratings).predict([100, 101], [1000])
+
+
+def test_neighbours_are_the_top_k_by_similarity(ratings):
+    model = UserKNN(k=5, similarity="binary").fit(ratings)
+    nb = model.neighbours(100)
+    sims = pd.Series(model.sim_[0], index=model.users_).drop(100).sort_values(ascending=False)
+    assert nb["similarity"].tolist() == pytest.approx(sims.iloc[:5].tolist())
+    assert 100 not in set(nb["neighbour_id"])
+    with pytest.raises(ValueError, match="not in the training data"):
+        model.neighbours(1)

@@ -170,6 +170,19 @@ class UserKNN(Recommender):
         est[ok] += sum_dev[ok] / sum_sim[ok]
         return est
 
+    def neighbours(self, user_id: Any) -> pd.DataFrame:
+        """The ``k`` users most similar to ``user_id`` (the ranking neighbourhood):
+        ``neighbour_id, similarity``, most similar first."""
+        _, rows = self._user_rows([user_id])
+        row = self._neighbours[rows[0]]
+        order = np.lexsort((row.indices, -row.data))
+        return pd.DataFrame(
+            {
+                "neighbour_id": self.users_.to_numpy()[row.indices[order]],
+                "similarity": row.data[order],
+            }
+        )
+
     def predict(self, user_ids: Any, item_ids: Any) -> np.ndarray:
         """Predicted ratings for (user, item) pairs, clipped to the training range.
 
