@@ -7,11 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 NBVAL := --nbval-current-env --nbval-cell-timeout=300
+# JupyterLab refuses to run as root (common in containers) unless told it may
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test lint format workbook notebooks bench lock clean
 
 lab: $(VENV)/.synced  ## open the course in JupyterLab at the start page
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax)
 	$(BIN)/ruff check .
