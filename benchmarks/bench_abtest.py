@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 from tqdm import tqdm
 
-from xplab._random import as_generator
+from xplab._rng import as_generator
 from xplab.abtest import (
     mean_test,
     power_proportions,

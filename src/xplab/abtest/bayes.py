@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._random import SeedLike, as_generator
 from .._results import ResultMixin
+from .._rng import SeedLike, as_generator
 from .._validate import check_count, check_positive, check_probability, check_successes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._random import SeedLike, as_generator
+from .._rng import SeedLike, as_generator
 from .._validate import check_count, check_positive, check_probability, check_real
 from ..assign import assign
 
@@ -73,7 +73,7 @@ def simulate_button_test(
     experiment : str
         The experiment name hashed by :func:`xplab.assign.assign`.
     seed : int, Generator or None
-        See :func:`xplab._random.as_generator`.
+        See :func:`xplab._rng.as_generator`.
 
     Returns
     -------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._random import SeedLike, as_generator
+from .._rng import SeedLike, as_generator
 from .._validate import check_probability
 from ._frame import check_ratings
 
