@@ -10,7 +10,7 @@ NBVAL := --nbval-current-env --nbval-cell-timeout=300
 # JupyterLab refuses to run as root (common in containers) unless told it may
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test lint format workbook notebooks bench lock clean
+.PHONY: lab test lint workbook notebooks bench lock clean
 
 lab: $(VENV)/.synced  ## open the course in JupyterLab at the start page
 	$(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(CURDIR)" \
@@ -19,6 +19,7 @@ lab: $(VENV)/.synced  ## open the course in JupyterLab at the start page
 test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m xplab.workbook build --check
 	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(BIN)/pytest notebooks --nbval-lax $(NBVAL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class ResultMixin:
     and ``_repr_html_``. Fields whose name starts with ``_`` or that are marked
     ``field(repr=False)`` are hidden."""
 
-    _title: str = ""
+    _title: ClassVar[str] = ""
 
     def _display_fields(self) -> list[tuple[str, Any]]:
         return [

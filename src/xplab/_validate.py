@@ -65,7 +65,7 @@ def check_count(value: Any, *, name: str, minimum: int = 0) -> int:
     if isinstance(value, numbers.Integral):
         out = int(value)
     elif isinstance(value, numbers.Real) and float(value).is_integer():
-        out = int(value)
+        out = int(float(value))
     else:
         raise ValueError(f"{name} must be a whole number, got {value!r}")
     if out < minimum:

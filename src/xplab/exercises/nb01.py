@@ -9,6 +9,7 @@ tested functions.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,9 +19,9 @@ from ..data import simulate_button_test
 from ..workbook import Exercise
 
 #: Last month's traffic, before the test (everyone saw the blue button).
-HISTORY = {"n_users": 30_000, "seed": 2026}
+HISTORY: dict[str, Any] = {"n_users": 30_000, "seed": 2026}
 #: The experiment as first logged: a logging bug loses some treatment users.
-FIRST_PULL = {
+FIRST_PULL: dict[str, Any] = {
     "n_users": 60_000,
     "lift": 0.03,
     "new_user_lift": 0.08,
@@ -29,7 +30,7 @@ FIRST_PULL = {
     "seed": 2027,
 }
 #: The same experiment after the logging bug was fixed and the data re-pulled.
-FIXED_PULL = {**FIRST_PULL, "srm_drop": 0.0}
+FIXED_PULL: dict[str, Any] = {**FIRST_PULL, "srm_drop": 0.0}
 
 BASELINE = 0.17  # user click-through rate, rounded, from HISTORY
 PLANNED_PER_ARM = 30_000

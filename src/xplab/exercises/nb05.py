@@ -68,7 +68,8 @@ def _precision_reference(recommended, relevant, k) -> float:
 
 def _prediction() -> float:
     train, _ = split()
-    return float(recs.UserKNN(k=40).fit(train).predict([USER], [ITEM])[0])
+    model = recs.UserKNN(k=40).fit(train)
+    return float(model.predict([USER], [ITEM])[0])
 
 
 def _top_contributor() -> int:

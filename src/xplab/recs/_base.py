@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ class Recommender:
 
     needs_rating = False
 
-    def fit(self, train: pd.DataFrame) -> Recommender:
+    def fit(self, train: pd.DataFrame) -> Self:
         """Learn from ``train`` (``user_id, item_id`` [, ``rating``]); returns self."""
         train = check_ratings(train, name="train", rating=self.needs_rating)
         self.users_ = pd.Index(np.sort(train["user_id"].unique()), name="user_id")

@@ -141,10 +141,10 @@ def compare(answer: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-
         return None
     if isinstance(expected, set | frozenset):
         try:
-            got = set(answer)
+            got_set = set(answer)
         except TypeError:
             return f"expected a collection, got {type(answer).__name__}"
-        missing, extra = expected - got, got - expected
+        missing, extra = expected - got_set, got_set - expected
         if not missing and not extra:
             return None
         parts = []
