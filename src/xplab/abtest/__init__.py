@@ -7,6 +7,7 @@ dataclasses with ``summary()`` and notebook rendering.
 """
 
 from .bayes import BayesResult, bayes_proportions
+from .groupstats import GroupStats
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
 from .power import mde_proportions, power_proportions, sample_size_proportions
@@ -17,6 +18,7 @@ from .srm import SRMResult, srm_test
 __all__ = [
     "AdjustedPValues",
     "BayesResult",
+    "GroupStats",
     "MeanTestResult",
     "ProportionTestResult",
     "RatioTestResult",
