@@ -6,6 +6,7 @@ See ``data/README.md`` for sources and licences.
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
 from .movielens import MovieLens100K, load_movielens_100k
+from .organ_donations import load_organ_donations
 from .simulate import simulate_button_test
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "MovieLens100K",
     "load_bbc_news",
     "load_movielens_100k",
+    "load_organ_donations",
     "simulate_button_test",
 ]
