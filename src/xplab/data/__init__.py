@@ -5,6 +5,7 @@ See ``data/README.md`` for sources and licences.
 
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
+from .latency import simulate_latency_rollout
 from .movielens import MovieLens100K, load_movielens_100k
 from .organ_donations import load_organ_donations
 from .simulate import simulate_button_test
@@ -17,4 +18,5 @@ __all__ = [
     "load_movielens_100k",
     "load_organ_donations",
     "simulate_button_test",
+    "simulate_latency_rollout",
 ]

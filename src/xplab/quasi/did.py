@@ -10,6 +10,7 @@ treated units' outcome would have moved like the controls'.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -157,10 +158,17 @@ class TWFEResult(ResultMixin):
         return self.p_value < self.alpha
 
 
-def _fit_feols(formula: str, data: pd.DataFrame, *, weights: str | None) -> Any:
+def fit_feols(formula: str, data: pd.DataFrame, *, weights: str | None = None) -> Any:
+    """``pyfixest.feols`` with CR1 errors clustered by the ``cluster`` column of ``data``."""
     import pyfixest as pf  # heavy import, done on first use only
 
-    return pf.feols(formula, data=data, vcov={"CRV1": "cluster"}, weights=weights)
+    with warnings.catch_warnings():
+        # pyfixest 0.60 calls reset_index(inplace=True), deprecated in pandas 3.1;
+        # the warning is about pyfixest's code, not about the user's data
+        warnings.filterwarnings(
+            "ignore", message="The inplace keyword", category=DeprecationWarning
+        )
+        return pf.feols(formula, data=data, vcov={"CRV1": "cluster"}, weights=weights)
 
 
 def twfe(
@@ -255,7 +263,7 @@ def twfe(
             raise ValueError(f"weights column {weights!r} must be >= 0")
         data["w"] = w
     _check_identified(data)
-    fit = _fit_feols("y ~ d | unit + time", data, weights="w" if weights is not None else None)
+    fit = fit_feols("y ~ d | unit + time", data, weights="w" if weights is not None else None)
     if "d" not in fit.coef().index:
         raise ValueError(
             f"treatment column {treatment!r} is collinear with the unit and time effects"

@@ -24,6 +24,7 @@ from ._panel import (
     key_column,
     numeric_column,
 )
+from .did import fit_feols
 
 
 @dataclass(frozen=True, repr=False)
@@ -202,10 +203,8 @@ def event_study(
         if column.any():
             data[_dummy_name(k)] = column
             present.append(k)
-    import pyfixest as pf  # heavy import, done on first use only
-
     formula = "y ~ " + " + ".join(_dummy_name(k) for k in present) + " | unit + time"
-    fit = pf.feols(formula, data=data, vcov={"CRV1": "cluster"})
+    fit = fit_feols(formula, data)
     coef, se_all = fit.coef(), fit.se()
     n_clusters = int(data["cluster"].nunique())
     dist = stats.t(n_clusters - 1)

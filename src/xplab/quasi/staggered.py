@@ -151,9 +151,9 @@ def callaway_santanna(
     Examples
     --------
     >>> df = pd.DataFrame({"u": [1, 1, 2, 2, 3, 3], "t": [0, 1] * 3,
-    ...                    "y": [1.0, 3.0, 1.0, 1.5, 2.0, 2.5], "g": [1, 1, None, None, None, None]})
+    ...                    "y": [1.0, 3.0, 1.0, 1.5, 2.0, 3.5], "g": [1, 1, None, None, None, None]})
     >>> callaway_santanna(df, outcome="y", unit="u", time="t", first_treated="g").estimate
-    1.5
+    1.0
     """
     check_frame(
         df, {"outcome": outcome, "unit": unit, "time": time, "first_treated": first_treated}
@@ -262,6 +262,11 @@ def callaway_santanna(
         est_e, se_e = combine(size * (rel == e))
         event_rows.append((int(e), est_e, se_e, est_e - q * se_e, est_e + q * se_e))
     event = pd.DataFrame(event_rows, columns=["rel_time", "estimate", "se", "ci_low", "ci_high"])
+    if not se > 0:
+        raise ValueError(
+            "the standard error of the overall ATT is 0: every group's outcome changes are "
+            "identical, so there is no variation to measure uncertainty from"
+        )
     inf = infer(estimate, se, alpha, alternative)
     return CallawaySantAnnaResult(
         estimate=estimate,
