@@ -5,6 +5,7 @@ See ``data/README.md`` for sources and licences.
 
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
+from .bots import suspected_bots
 from .movielens import MovieLens100K, load_movielens_100k
 from .simulate import simulate_button_test
 
@@ -15,4 +16,5 @@ __all__ = [
     "load_bbc_news",
     "load_movielens_100k",
     "simulate_button_test",
+    "suspected_bots",
 ]
