@@ -1,3 +1,5 @@
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,44 @@ def test_clicks_are_overdispersed_within_users():
     observed = ((df["clicks"] - df["impressions"] * rate) ** 2).mean()
     assert observed > 1.3 * expected
     assert np.isfinite(observed)
+
+
+# Checksums of the CSV text of today's output, taken before the opt-in options
+# (srm_mode, days, novelty) existed: defaults must keep reproducing it bit for
+# bit, so the course's printed figures never move. Produced by
+# hashlib.sha256(simulate_button_test(**kwargs).to_csv(index=False).encode()).
+@pytest.mark.parametrize(
+    ("kwargs", "checksum"),
+    [
+        (
+            {"n_users": 5000, "seed": 11},
+            "2d8656ceeab752f27442db295df97e2bf081e9fc6392b8b58aa1a7d815bf5f79",
+        ),
+        (
+            {
+                "n_users": 5000,
+                "lift": 0.1,
+                "new_user_lift": 0.2,
+                "srm_drop": 0.1,
+                "bot_share": 0.05,
+                "seed": 12,
+            },
+            "7e83cd122e2f775c031649962f9e723fb2e72a1573fe49e0a807faa39c69b85b",
+        ),
+        # notebook 01's first pull (xplab.exercises.nb01.FIRST_PULL)
+        (
+            {
+                "n_users": 60_000,
+                "lift": 0.03,
+                "new_user_lift": 0.08,
+                "srm_drop": 0.05,
+                "bot_share": 0.01,
+                "seed": 2027,
+            },
+            "0d78558190973697112cc0bc7bd77202127c0d0ffe04e1850e0e41623c200b3a",
+        ),
+    ],
+)
+def test_default_output_is_pinned(kwargs, checksum):
+    frame = simulate_button_test(**kwargs)
+    assert hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest() == checksum
