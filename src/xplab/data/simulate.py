@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
 from .._rng import SeedLike, as_generator
 from .._validate import check_count, check_positive, check_probability, check_real
-from ..assign import assign
+from ..assign import _check_name
 
 
 def simulate_button_test(
@@ -29,8 +31,12 @@ def simulate_button_test(
 
     The generative model, user by user:
 
-    1. ``user_id`` is ``"u0000001"``, …; the variant comes from
-       :func:`xplab.assign.assign` (50/50, hashed on user id and ``experiment``).
+    1. ``user_id`` is ``"u0000001"``, …; the variant is a 50/50 split by the
+       hash of version 1 of :mod:`xplab.assign` (position = top 53 bits of
+       ``SHA-256(f":{experiment}:{user_id}")`` / 2⁵³, treatment if ≥ 0.5). It
+       is frozen here so that the course's simulated data, and every figure
+       printed from them, do not move with the assignment module (version 2
+       gives other users other arms, an equally random split).
     2. The user is *new* with probability ``share_new_users``, else *returning*.
     3. ``sessions`` = 1 + Poisson(mean_sessions − 1); ``impressions`` (views of
        the button) = sessions + Poisson((impressions_per_session − 1) · sessions).
@@ -71,7 +77,7 @@ def simulate_button_test(
     bot_share : float
         Share of bots among all users, in [0, 1].
     experiment : str
-        The experiment name hashed by :func:`xplab.assign.assign`.
+        The experiment name in the hash of step 1.
     seed : int, Generator or None
         See :func:`xplab._rng.as_generator`.
 
@@ -109,7 +115,8 @@ def simulate_button_test(
     rng = as_generator(seed)
 
     user_id = np.char.add("u", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
-    variant = assign(user_id, experiment)
+    _check_name(experiment, "experiment")
+    variant = _frozen_split(user_id, experiment)
     treated = variant == "treatment"
     is_new = rng.random(n) < share_new
     mu = np.full(n, p0)
@@ -154,3 +161,10 @@ def draw_activity(
     impressions = sessions + rng.poisson((impressions_per_session - 1) * sessions)
     p = rng.beta(mu * concentration, (1 - mu) * concentration)
     return sessions, impressions, rng.binomial(impressions, p)
+
+
+def _frozen_split(user_id: np.ndarray, experiment: str) -> np.ndarray:
+    """Step 1's 50/50 split (version 1 of :mod:`xplab.assign`, without salt)."""
+    heads = b"".join([hashlib.sha256(f":{experiment}:{u}".encode()).digest()[:8] for u in user_id])
+    position = (np.frombuffer(heads, dtype=">u8") >> np.uint64(11)) / 2.0**53
+    return np.where(position < 0.5, "control", "treatment").astype(object)
