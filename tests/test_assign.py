@@ -6,22 +6,50 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from xplab.assign import Layer, assign, hash_position
+import xplab.assign
+from xplab.assign import Layer, assign, hash_position, stratified
 
 
-def test_hash_is_the_documented_sha256():
-    digest = hashlib.sha256(b"s:exp:user_1").digest()
-    top53 = int.from_bytes(digest[:8], "big") >> 11
-    assert hash_position("user_1", "exp", salt="s") == top53 / 2**53
+def _ns(text: str) -> bytes:
+    raw = text.encode()
+    return str(len(raw)).encode() + b":" + raw + b","
+
+
+def _documented(purpose: str, salt: str, layer: str, experiment: str, unit: str) -> float:
+    message = b"xplab.assign.v2" + b"".join(map(_ns, (purpose, salt, layer, experiment, unit)))
+    top53 = int.from_bytes(hashlib.sha256(message).digest()[:8], "big") >> 11
+    return top53 / 2**53
+
+
+def _v1(salt: str, experiment: str, unit: str) -> float:
+    """The version-1 hash, f"{salt}:{experiment}:{unit}", kept to show its collisions."""
+    digest = hashlib.sha256(f"{salt}:{experiment}:{unit}".encode()).digest()
+    return (int.from_bytes(digest[:8], "big") >> 11) / 2**53
+
+
+IDS = [f"u{i}" for i in range(20_000)]
+
+
+# ----------------------------------------------------------------------------- the hash
+
+
+def test_hash_is_the_documented_sha256_of_netstrings():
+    assert hash_position("user_1", "exp", salt="s") == _documented(
+        "variant", "s", "", "exp", "user_1"
+    )
+    assert hash_position(17, "exp") == _documented("variant", "", "", "exp", "17")
+    # a non-ASCII name: netstring lengths count UTF-8 bytes
+    assert hash_position("ü", "é") == _documented("variant", "", "", "é", "ü")
 
 
 def test_stable_values():
     # Pinned: a change here would reshuffle every running experiment.
     assert assign("user_42", "button_color") == "treatment"
+    assert hash_position("user_42", "button_color") == pytest.approx(0.788052, abs=1e-6)
     assert assign(["user_1", "user_2", "user_3"], "button_color").tolist() == [
         assign("user_1", "button_color"),
         assign("user_2", "button_color"),
@@ -29,8 +57,189 @@ def test_stable_values():
     ]
 
 
+def test_a_layer_and_an_experiment_of_the_same_name_are_independent():
+    # The issue's case: layer "checkout", and experiment "checkout" in layer "pricing".
+    ids = [f"u{i}" for i in range(10_000)]
+    # in version 1 the two hash inputs were the same string, hence the crosstab
+    # [[4955, 0], [0, 5045]]
+    assert _v1("", "checkout", "u7") == _v1("", "checkout", "u7")
+    checkout = Layer("checkout")
+    checkout.add("one_page", share=0.5)
+    pricing = Layer("pricing")
+    pricing.add("checkout", share=1.0)
+    table = pd.crosstab(
+        checkout.assign(ids)["experiment"].fillna("none"), pricing.assign(ids)["variant"]
+    )
+    assert table.shape == (2, 2)
+    assert (table.to_numpy() > 2000).all()
+    assert stats.chi2_contingency(table).pvalue > 0.001
+    # and an experiment may now share its layer's name
+    same = Layer("ui")
+    same.add("ui", share=0.5)
+    placed = same.assign(ids)
+    inside = placed["experiment"].notna()
+    position = pd.Series(hash_position(ids, "ui"))
+    # its variants do not follow the layer's buckets
+    table = pd.crosstab(placed["variant"][inside], position[inside] < 0.5)
+    assert stats.chi2_contingency(table).pvalue > 0.001
+    assert placed["variant"][inside].value_counts(normalize=True)["control"] == pytest.approx(
+        0.5, abs=0.03
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # (salt, experiment, unit) pairs that built the same version-1 string
+        (("a:b", "c", "u"), ("a", "b:c", "u")),
+        (("", "e", "x:1"), ("", "e:x", "1")),
+        (("s", "e:f", "u"), ("s:e", "f", "u")),
+    ],
+)
+def test_names_containing_the_old_separator_no_longer_collide(first, second):
+    assert _v1(*first) == _v1(*second)
+    salt1, experiment1, unit1 = first
+    salt2, experiment2, unit2 = second
+    assert hash_position(unit1, experiment1, salt=salt1) != hash_position(
+        unit2, experiment2, salt=salt2
+    )
+
+
+_names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=6)  # no lone surrogates
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    _names,
+    _names.filter(bool),
+    _names.filter(bool),
+    _names,
+    _names.filter(bool),
+    _names.filter(bool),
+)
+def test_different_inputs_give_different_positions(salt1, exp1, unit1, salt2, exp2, unit2):
+    assume((salt1, exp1, unit1) != (salt2, exp2, unit2))
+    # distinct inputs give distinct messages; a 53-bit tie would be a SHA-256 miracle
+    assert hash_position(unit1, exp1, salt=salt1) != hash_position(unit2, exp2, salt=salt2)
+
+
+@settings(deadline=None, max_examples=50)
+@given(_names.filter(bool), _names.filter(bool))
+def test_deterministic(unit, experiment):
+    assert assign(unit, experiment) == assign(unit, experiment)
+    assert 0 <= hash_position(unit, experiment) < 1
+
+
+def test_same_assignment_in_a_fresh_process():
+    # Python's own hash() is salted per process; SHA-256 is not.
+    code = (
+        "from xplab.assign import assign\n"
+        "print(list(assign([1, 'a', 'user_9'], 'exp')))\n"
+        "print(list(assign((f'u{i}' for i in range(5)), 'exp', coverage=0.5)))\n"
+        "print(list(assign(dict.fromkeys(['x', 'y', 'z']).keys(), 'exp')))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    here = [
+        list(assign([1, "a", "user_9"], "exp")),
+        list(assign((f"u{i}" for i in range(5)), "exp", coverage=0.5)),
+        list(assign(dict.fromkeys(["x", "y", "z"]).keys(), "exp")),
+    ]
+    assert out.stdout.splitlines() == [str(x) for x in here]
+
+
+# ----------------------------------------------------------------------------- collections
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        list,
+        tuple,
+        lambda ids: (i for i in ids),
+        lambda ids: dict.fromkeys(ids).keys(),
+        np.array,
+        pd.Series,
+        pd.Index,
+    ],
+    ids=["list", "tuple", "generator", "dict.keys", "ndarray", "Series", "Index"],
+)
+def test_every_ordered_collection_gives_one_variant_per_id(make):
+    ids = [f"user_{i}" for i in range(50)]
+    expected = [assign(i, "e") for i in ids]
+    out = assign(make(ids), "e")
+    assert list(out) == expected
+    assert len(set(expected)) == 2
+
+
+def test_range_and_integer_arrays_match_integer_and_string_ids():
+    expected = [assign(str(i), "e") for i in range(100)]
+    assert list(assign(range(100), "e")) == expected
+    assert list(assign(np.arange(100), "e")) == expected
+    assert list(assign(pd.array(range(100), dtype="Int64"), "e")) == expected
+    assert assign(7, "e") == assign("7", "e") == assign(np.int64(7), "e")
+    assert isinstance(assign(np.int64(7), "e"), str)
+    assert assign(np.array("u1"), "e") == assign("u1", "e")  # a 0-d array is one id
+
+
+def test_outputs_keep_their_shape():
+    assert isinstance(assign(("1", "2"), "e"), np.ndarray)
+    series = pd.Series(["a", "b"], index=[10, 20])
+    out = assign(series, "e")
+    assert isinstance(out, pd.Series) and out.index.tolist() == [10, 20]
+    assert assign([], "e").shape == (0,)
+
+
+def test_integral_floats_hash_as_integers_with_a_warning():
+    with_missing = pd.Series([1, 2, None, 4]).dropna()  # pandas made these floats
+    assert with_missing.dtype == float
+    with pytest.warns(UserWarning, match=r"unit_id: 3 id\(s\) are integral floats \(e.g. 1.0\)"):
+        out = assign(with_missing, "e")
+    assert out.tolist() == [assign(i, "e") for i in (1, 2, 4)]
+    with pytest.warns(UserWarning, match=r"hashed as the integer \(12\)"):
+        assert assign(12.0, "e") == assign(12, "e")
+
+
+@pytest.mark.parametrize(
+    ("ids", "error", "message"),
+    [
+        ({"a", "b"}, TypeError, r"unit_id is a set, which has no order"),
+        (frozenset({"a"}), TypeError, r"unit_id is a frozenset, which has no order"),
+        ({"a": 1}, TypeError, r"unit_id is a dict; pass its .keys\(\)"),
+        (pd.DataFrame({"a": [1]}), TypeError, r"unit_id must be one id or a 1-D collection"),
+        (np.zeros((2, 2)), ValueError, r"unit_id must be one id or a 1-D collection"),
+        (None, ValueError, r"unit_id is None \(a missing id\)"),
+        (float("nan"), ValueError, r"unit_id is NaN"),
+        ("", ValueError, r"unit_id is the empty string"),
+        (["a", None], ValueError, r"unit_id\[1\] is None"),
+        (["a", ""], ValueError, r"unit_id\[1\] is the empty string"),
+        (pd.Series([1.0, np.nan]), ValueError, r"unit_id\[1\] is NaN"),
+        (pd.array(["a", None], dtype="string"), ValueError, r"unit_id\[1\] is <NA>"),
+        ([1.5], ValueError, r"unit_id\[0\] is the float 1.5; ids must be strings or integers"),
+        (2.0**60, ValueError, r"unit_id is the float"),
+        ("user\ud800", ValueError, r"unit_id contains a lone surrogate"),
+        (["ok", "x\udcff"], ValueError, r"unit_id\[1\] contains a lone surrogate"),
+        (True, TypeError, r"unit_id is the boolean True"),
+        ([np.True_], TypeError, r"unit_id\[0\] is the boolean"),
+        (b"user", TypeError, r"unit_id must be a string or an integer id, got bytes"),
+        ([("a", 1)], TypeError, r"unit_id\[0\] must be a string or an integer id, got tuple"),
+    ],
+)
+def test_bad_ids(ids, error, message):
+    with pytest.raises(error, match=message):
+        assign(ids, "e")
+    with pytest.raises(error, match=message):
+        Layer("ui").assign(ids)
+    with pytest.raises(error, match=message):
+        hash_position(ids, "e")
+
+
+# ----------------------------------------------------------------------------- weights and ramps
+
+
 def test_series_keeps_index_and_weights_are_respected():
-    ids = pd.Series([f"u{i}" for i in range(20_000)], index=range(5, 20_005))
+    ids = pd.Series(IDS, index=range(5, 20_005))
     out = assign(ids, "e", variants=("a", "b", "c"), weights=[0.5, 0.3, 0.2])
     assert out.index.equals(ids.index)
     shares = out.value_counts(normalize=True)
@@ -43,32 +252,50 @@ def test_zero_weight_variant_gets_nobody():
     assert set(out) == {"a"}
 
 
-@settings(deadline=None, max_examples=50)
-@given(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=10))
-def test_deterministic(unit, experiment):
-    assert assign(unit, experiment) == assign(unit, experiment)
-    assert 0 <= hash_position(unit, experiment) < 1
+def test_a_ramp_only_adds_units_and_never_moves_one():
+    ramp = {c: pd.Series(assign(IDS, "e", coverage=c)) for c in (0.1, 0.5, 1.0)}
+    for small, large in ((0.1, 0.5), (0.5, 1.0), (0.1, 1.0)):
+        enrolled = ramp[small].notna()
+        assert ramp[large][enrolled].equals(ramp[small][enrolled])
+    for c, arms in ramp.items():
+        assert arms.notna().mean() == pytest.approx(c, abs=0.01)
+        # the arms keep their weights among the enrolled at every step
+        assert (arms.dropna() == "treatment").mean() == pytest.approx(0.5, abs=0.025)
+    assert ramp[1.0].notna().all()
+    assert assign(IDS[:100], "e", coverage=0.0).tolist() == [None] * 100
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"weights": [0.6, 0.6]}, r"weights must sum to 1, got 1.2"),
-        ({"weights": [1.5, -0.5]}, r"weights must be non-negative"),
-        ({"weights": [1.0]}, r"weights must have one entry per variant \(2\)"),
-        ({"variants": ()}, r"variants must be a non-empty sequence"),
-        ({"variants": "ab"}, r"variants must be a non-empty sequence"),
-        ({"variants": ("a", "a")}, r"variants must be unique"),
-    ],
-)
-def test_bad_input(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        assign("u", "e", **kwargs)
+def test_enrolment_is_independent_of_the_arm():
+    # GrowthBook-style: two hashes, so the 10 % enrolled are not the lowest arm positions
+    enrolled = pd.Series(assign(IDS, "e", coverage=0.1)).notna()
+    arms = pd.Series(assign(IDS, "e"))
+    assert stats.chi2_contingency(pd.crosstab(enrolled, arms)).pvalue > 0.001
+    position = pd.Series(hash_position(IDS, "e"))
+    assert position[enrolled].mean() == pytest.approx(0.5, abs=0.02)
 
 
-def test_experiment_name_required():
-    with pytest.raises(ValueError, match=r"experiment must be a non-empty string"):
-        assign("u", "")
+def test_a_ramp_inside_a_layer():
+    layer = Layer("ui")
+    layer.add("a", share=0.5)
+    small = pd.Series(assign(IDS, "a", layer=layer, coverage=0.2))
+    full = pd.Series(assign(IDS, "a", layer=layer))
+    assert small.notna().mean() == pytest.approx(0.1, abs=0.01)
+    assert full[small.notna()].equals(small.dropna())
+    assert full.notna().mean() == pytest.approx(0.5, abs=0.015)
+
+
+def test_what_changing_weights_or_adding_a_variant_does():
+    # the figures the assign docstring states
+    before = pd.Series(assign(IDS, "e", ("a", "b", "control"), [0.05, 0.05, 0.9]))
+    after = pd.Series(assign(IDS, "e", ("a", "b", "control"), [0.25, 0.25, 0.5]))
+    assert (before != after).mean() == pytest.approx(0.45, abs=0.015)
+    assert ((before == "control") & (after != "control")).mean() == pytest.approx(0.4, abs=0.015)
+    two = pd.Series(assign(IDS, "e"))
+    three = pd.Series(assign(IDS, "e", ("control", "treatment", "new")))
+    assert (two != three).mean() == pytest.approx(0.5, abs=0.015)
+
+
+# ----------------------------------------------------------------------------- layers
 
 
 def test_layer_is_mutually_exclusive_and_shares_are_right():
@@ -82,7 +309,9 @@ def test_layer_is_mutually_exclusive_and_shares_are_right():
     assert out["experiment"].isna().mean() == pytest.approx(0.25, abs=0.01)
     assert set(out.loc[out.experiment == "b", "variant"]) == {"x", "y", "z"}
     assert out.loc[out.experiment.isna(), "variant"].isna().all()
-    assert layer.assign("u1") == tuple(out.iloc[1])
+    for i in range(8):
+        row = out.iloc[i].astype(object).where(out.iloc[i].notna(), None)
+        assert layer.assign(f"u{i}") == tuple(row)
     assert "traffic used=75%" in repr(layer)
 
 
@@ -99,23 +328,6 @@ def test_layer_bad_input():
         layer.add("c", share=0.0001)
 
 
-def test_same_assignment_in_a_fresh_process():
-    # Python's own hash() is salted per process; SHA-256 is not.
-    code = "from xplab.assign import assign; print(list(assign([1, 'a', 'user_9'], 'exp')))"
-    env = {**os.environ, "PYTHONHASHSEED": "123"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == str(list(assign([1, "a", "user_9"], "exp")))
-
-
-def test_int_and_str_ids_are_the_same_unit_and_outputs_keep_their_shape():
-    assert assign(7, "e") == assign("7", "e")
-    assert isinstance(assign(np.int64(7), "e"), str)
-    assert isinstance(assign(("1", "2"), "e"), np.ndarray)
-    with pytest.raises(ValueError, match=r"unit_id must be one id or a 1-D collection"):
-        assign(np.zeros((2, 2)), "e")
-
-
 def test_assign_with_a_layer_matches_layer_assign():
     layer = Layer("ui")
     layer.add("a", share=0.4)
@@ -130,11 +342,20 @@ def test_assign_with_a_layer_matches_layer_assign():
         placed.variant.where(placed.experiment == "a")
     )
     assert in_b.dropna().equals(placed.variant[placed.experiment == "b"])
-    # inside its range, a unit's variant is the one it would get without the layer
-    assert (in_a.dropna() == assign(ids[in_a.notna()], "a")).all()
     for unit in ("u1", "u2", "u3", "u4"):
         experiment, variant = layer.assign(unit)
         assert assign(unit, "a", layer=layer) == (variant if experiment == "a" else None)
+
+
+def test_same_experiment_name_in_two_layers_is_two_independent_experiments():
+    first, second = Layer("ui"), Layer("pricing")
+    first.add("checkout", share=1.0)
+    second.add("checkout", share=1.0)
+    table = pd.crosstab(first.assign(IDS)["variant"], second.assign(IDS)["variant"])
+    assert stats.chi2_contingency(table).pvalue > 0.001
+    # and neither equals the experiment outside any layer
+    plain = pd.Series(assign(IDS, "checkout"))
+    assert (plain != first.assign(IDS)["variant"]).mean() == pytest.approx(0.5, abs=0.02)
 
 
 def test_layers_with_different_names_are_independent():
@@ -156,7 +377,6 @@ def test_layers_with_different_names_are_independent():
         ({"variants": ("x", "y", "z")}, r"was added to layer 'ui' with variants \('control'"),
         ({"weights": [0.9, 0.1]}, r"and weights \[0.5, 0.5\]"),
         ({"salt": "s"}, r"give the salt to Layer"),
-        ({"layer": "ui"}, r"layer must be a Layer or None, got str"),
     ],
 )
 def test_assign_with_layer_bad_input(kwargs, message):
@@ -167,6 +387,203 @@ def test_assign_with_layer_bad_input(kwargs, message):
         assign("u1", **kwargs)
 
 
-def test_experiment_may_not_share_the_layer_name():
-    with pytest.raises(ValueError, match=r"has the layer's name"):
-        Layer("ui").add("ui", share=0.5)
+# ----------------------------------------------------------------------------- stratified
+
+
+def _strata_frame(n: int = 3001) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame(
+        {
+            "user": [f"user_{i}" for i in range(n)],
+            "power": rng.random(n) < 0.13,
+            "country": rng.choice(["de", "fr", "us"], n),
+        }
+    )
+
+
+def test_stratified_balances_every_stratum_to_one_unit():
+    frame = _strata_frame()
+    strata = frame["power"].astype(str) + "/" + frame["country"]
+    arms = stratified(frame["user"], strata, "onboarding")
+    counts = pd.crosstab(strata, arms)
+    assert len(counts) == 6
+    assert (counts.max(axis=1) - counts.min(axis=1)).max() <= 1
+    # plain hashing balances only in expectation
+    plain = pd.crosstab(strata, assign(frame["user"], "onboarding"))
+    assert (plain.max(axis=1) - plain.min(axis=1)).max() > 1
+
+
+def test_stratified_with_weights_is_within_one_block():
+    frame = _strata_frame()
+    arms = stratified(
+        frame["user"],
+        frame["country"],
+        "e",
+        variants=("a", "b", "c"),
+        weights=[0.2, 0.3, 0.5],  # ratio 2:3:5, blocks of 10
+    )
+    counts = pd.crosstab(frame["country"], arms)
+    expected = np.outer(counts.sum(axis=1), [0.2, 0.3, 0.5])
+    assert (np.abs(counts.to_numpy() - expected) <= np.array([2, 3, 5])).all()
+    assert arms.value_counts(normalize=True)["c"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_stratified_is_deterministic_and_independent_of_input_order():
+    frame = _strata_frame(500)
+    arms = stratified(frame["user"], frame["power"], "e")
+    assert arms.index.equals(frame.index)
+    shuffled = frame.sample(frac=1, random_state=3)
+    again = stratified(shuffled["user"].tolist(), shuffled["power"].tolist(), "e")
+    assert dict(zip(shuffled["user"], again, strict=True)) == dict(
+        zip(frame["user"], arms, strict=True)
+    )
+    assert stratified(frame["user"], frame["power"], "e").equals(arms)
+    other = stratified(frame["user"], frame["power"], "e", salt="2")
+    assert (other != arms).mean() == pytest.approx(0.5, abs=0.1)
+
+
+def test_stratified_blocks_are_permuted_not_alternating():
+    units = [f"u{i}" for i in range(400)]
+    arms = stratified(units, ["all"] * 400, "e")
+    order = sorted(range(400), key=lambda i: hash_position(units[i], "e"))
+    assert arms.tolist().count("control") == 200
+    # a unit's arm is not a function of its plain variant position: both arms in both halves
+    low = [arms[i] for i in order[:200]]
+    assert 60 < low.count("control") < 140
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"units": "u1"}, TypeError, r"units must be a collection of ids"),
+        ({"units": ["u1", "u1", "u2"]}, ValueError, r"units must be unique; 'u1' appears"),
+        ({"units": [7, "7", "8"]}, ValueError, r"units must be unique; '7' appears"),
+        ({"units": ["a", None, "c"]}, ValueError, r"units\[1\] is None"),
+        ({"strata": ["x", "y"]}, ValueError, r"strata must have one label per unit \(3\)"),
+        ({"strata": "xyz"}, TypeError, r"strata must be a collection of labels"),
+        ({"strata": {"x", "y", "z"}}, TypeError, r"strata is a set"),
+        ({"strata": ["x", None, "y"]}, ValueError, r"strata\[1\] is missing"),
+        ({"strata": ["x", float("nan"), "y"]}, ValueError, r"strata\[1\] is missing"),
+        ({"strata": ["x", "", "y"]}, ValueError, r"strata\[1\] is the empty string"),
+        ({"strata": ["x", 1.5, "y"]}, TypeError, r"strata\[1\] must be a string, integer"),
+        ({"weights": [0.123, 0.877]}, ValueError, r"weights must be ratios of small whole"),
+    ],
+)
+def test_stratified_bad_input(kwargs, error, message):
+    kwargs = {"units": ["a", "b", "c"], "strata": ["x", "x", "y"], "experiment": "e", **kwargs}
+    with pytest.raises(error, match=message):
+        stratified(**kwargs)
+
+
+# ----------------------------------------------------------------------------- bad input, by API
+
+
+def _layer_with_a() -> Layer:
+    layer = Layer("ui")
+    layer.add("a", share=0.5)
+    return layer
+
+
+# (name in __all__, call, error, message): every argument's bad values across the module
+BAD_INPUT = [
+    # experiment names
+    ("assign", lambda: assign("u", None), TypeError, r"experiment must be a string, got NoneType"),
+    ("assign", lambda: assign("u", ""), ValueError, r"experiment must be a non-empty string"),
+    ("assign", lambda: assign("u", 3), TypeError, r"experiment must be a string, got int"),
+    ("assign", lambda: assign("u", "e\ud800"), ValueError, r"experiment contains a lone"),
+    ("hash_position", lambda: hash_position("u", None), TypeError, r"experiment must be a str"),
+    ("stratified", lambda: stratified(["u"], ["s"], None), TypeError, r"experiment must be a s"),
+    # salt
+    ("assign", lambda: assign("u", "e", salt=None), TypeError, r"salt must be a string, got None"),
+    ("assign", lambda: assign("u", "e", salt=1), TypeError, r"salt must be a string, got int"),
+    ("hash_position", lambda: hash_position("u", "e", salt=None), TypeError, r"salt must be a"),
+    ("stratified", lambda: stratified(["u"], ["s"], "e", salt=0), TypeError, r"salt must be a"),
+    ("Layer", lambda: Layer("ui", salt=None), TypeError, r"salt must be a string, got NoneType"),
+    # variants
+    ("assign", lambda: assign("u", "e", (1, 2)), TypeError, r"variants must be non-empty strings"),
+    ("assign", lambda: assign("u", "e", 2), TypeError, r"variants must be a sequence of names"),
+    ("assign", lambda: assign("u", "e", "ab"), TypeError, r"variants must be a sequence of names"),
+    ("assign", lambda: assign("u", "e", ()), ValueError, r"variants must be a non-empty sequence"),
+    ("assign", lambda: assign("u", "e", ("a", "")), TypeError, r"variants must be non-empty str"),
+    ("assign", lambda: assign("u", "e", ("a", "a")), ValueError, r"variants must be unique"),
+    ("assign", lambda: assign("u", "e", {"a", "b"}), TypeError, r"variants must be a sequence"),
+    (
+        "stratified",
+        lambda: stratified(["u"], ["s"], "e", variants=(0, 1)),
+        TypeError,
+        r"variants must be non-empty strings",
+    ),
+    (
+        "Layer",
+        lambda: Layer("ui").add("a", share=0.5, variants=(True, False)),
+        TypeError,
+        r"variants must be non-empty strings",
+    ),
+    # weights
+    ("assign", lambda: assign("u", "e", weights=[0.6, 0.6]), ValueError, r"weights must sum to 1"),
+    ("assign", lambda: assign("u", "e", weights=[1.5, -0.5]), ValueError, r"non-negative numbers"),
+    ("assign", lambda: assign("u", "e", weights=[1.0]), ValueError, r"one entry per variant \(2\)"),
+    ("assign", lambda: assign("u", "e", weights=[True, False]), TypeError, r"weights must be nu"),
+    ("assign", lambda: assign("u", "e", weights=["0.5", "0.5"]), TypeError, r"weights must be n"),
+    ("assign", lambda: assign("u", "e", weights=0.5), TypeError, r"weights must be a sequence"),
+    ("assign", lambda: assign("u", "e", weights=[np.nan, 1]), ValueError, r"non-negative numbers"),
+    (
+        "stratified",
+        lambda: stratified(["u"], ["s"], "e", weights=[0.5, 0.6]),
+        ValueError,
+        r"weights must sum to 1",
+    ),
+    (
+        "Layer",
+        lambda: Layer("ui").add("a", share=0.5, weights=[0.2, 0.2]),
+        ValueError,
+        r"weights must sum to 1",
+    ),
+    # coverage
+    ("assign", lambda: assign("u", "e", coverage=1.5), ValueError, r"coverage must be in \[0, 1\]"),
+    ("assign", lambda: assign("u", "e", coverage=True), ValueError, r"coverage must be a real"),
+    ("assign", lambda: assign("u", "e", coverage=None), ValueError, r"coverage must be a real"),
+    ("assign", lambda: assign("u", "e", coverage="1"), ValueError, r"coverage must be a real"),
+    # layer
+    ("assign", lambda: assign("u", "e", layer="ui"), TypeError, r"layer must be a Layer or None"),
+    (
+        "assign",
+        lambda: assign("u", None, layer=_layer_with_a()),
+        TypeError,
+        r"experiment must be a string",
+    ),
+    # Layer construction and methods
+    ("Layer", lambda: Layer(None), TypeError, r"name must be a string, got NoneType"),
+    ("Layer", lambda: Layer(""), ValueError, r"name must be a non-empty string"),
+    ("Layer", lambda: Layer("ui", n_buckets=0), ValueError, r"n_buckets must be >= 1"),
+    ("Layer", lambda: Layer("ui", n_buckets=True), ValueError, r"n_buckets must be a whole"),
+    ("Layer", lambda: Layer("ui", n_buckets=10.5), ValueError, r"n_buckets must be a whole"),
+    ("Layer", lambda: Layer("ui").add(None, share=0.5), TypeError, r"experiment must be a str"),
+    ("Layer", lambda: Layer("ui").add("a", share=None), ValueError, r"share must be a real"),
+    ("Layer", lambda: Layer("ui").add("a", share=True), ValueError, r"share must be a real"),
+    ("Layer", lambda: Layer("ui").add("a", share=-0.1), ValueError, r"share must be in \[0, 1\]"),
+    ("Layer", lambda: Layer("ui").assign(None), ValueError, r"unit_id is None \(a missing id\)"),
+    ("Layer", lambda: Layer("ui").assign({"a"}), TypeError, r"unit_id is a set"),
+    ("Layer", lambda: Layer("ui").assign([True]), TypeError, r"unit_id\[0\] is the boolean"),
+    # unit ids (more in test_bad_ids)
+    ("hash_position", lambda: hash_position(None, "e"), ValueError, r"unit_id is None"),
+    ("hash_position", lambda: hash_position(False, "e"), TypeError, r"unit_id is the boolean"),
+    ("stratified", lambda: stratified([True], ["s"], "e"), TypeError, r"units\[0\] is the bool"),
+    ("stratified", lambda: stratified(None, ["s"], "e"), TypeError, r"units must be a collection"),
+    ("stratified", lambda: stratified(["u"], None, "e"), TypeError, r"strata must be a collection"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "error", "message"),
+    BAD_INPUT,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(BAD_INPUT)],
+)
+def test_bad_input_is_rejected_naming_the_argument(name, call, error, message):
+    assert name in xplab.assign.__all__
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_bad_input_table_covers_the_whole_public_api():
+    assert {row[0] for row in BAD_INPUT} == set(xplab.assign.__all__)

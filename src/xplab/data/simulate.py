@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+from scipy import optimize
 
 from .._rng import SeedLike, as_generator
-from .._validate import check_count, check_positive, check_probability, check_real
-from ..assign import assign
+from .._validate import check_choice, check_count, check_positive, check_probability, check_real
+from ..assign import _check_name
 
 
 def simulate_button_test(
@@ -24,13 +28,25 @@ def simulate_button_test(
     bot_share: float = 0.0,
     experiment: str = "button_color",
     seed: SeedLike = None,
+    srm_mode: Literal["random", "on_click"] = "random",
+    days: int | None = None,
+    novelty: float = 0.0,
+    novelty_half_life: float = 3.0,
+    daily: bool = False,
 ) -> pd.DataFrame:
     """Simulate the "Buy Now" button test: one row per user who was logged.
 
+    The options after ``seed`` are opt-in: left at their defaults, the output
+    is bit for bit what it was before they existed.
+
     The generative model, user by user:
 
-    1. ``user_id`` is ``"u0000001"``, …; the variant comes from
-       :func:`xplab.assign.assign` (50/50, hashed on user id and ``experiment``).
+    1. ``user_id`` is ``"u0000001"``, …; the variant is a 50/50 split by the
+       hash of version 1 of :mod:`xplab.assign` (position = top 53 bits of
+       ``SHA-256(f":{experiment}:{user_id}")`` / 2⁵³, treatment if ≥ 0.5). It
+       is frozen here so that the course's simulated data, and every figure
+       printed from them, do not move with the assignment module (version 2
+       gives other users other arms, an equally random split).
     2. The user is *new* with probability ``share_new_users``, else *returning*.
     3. ``sessions`` = 1 + Poisson(mean_sessions − 1); ``impressions`` (views of
        the button) = sessions + Poisson((impressions_per_session − 1) · sessions).
@@ -43,8 +59,29 @@ def simulate_button_test(
        the delta method.
     5. ``clicks`` ~ Binomial(impressions, p); ``clicked`` is 1 if clicks > 0.
     6. Planted problems: a share ``bot_share`` of users are bots (20–60
-       impressions a session, no clicks); a logging bug loses each treatment
-       user with probability ``srm_drop`` (a sample ratio mismatch).
+       impressions a session, no clicks); a logging bug loses treatment users
+       (a sample ratio mismatch), in expectation a share ``srm_drop`` of them.
+       With ``srm_mode="random"`` each treatment user is lost with probability
+       ``srm_drop`` whatever they did, so the survivors are still a random
+       sample of the arm. With ``srm_mode="on_click"`` the logger crashes on
+       a click: each click of a treatment user crashes it with probability
+       c, and a crash loses the user, so P(lost) = 1 − (1 − c)^clicks; c is
+       solved so that the lost share of treatment users is ``srm_drop``. Only
+       clickers are lost, the heaviest most often, so the surviving treatment
+       arm under-states clicking and the naive lift is biased down.
+    7. Exposure days (only when ``days`` is given): the test runs ``days``
+       days; a user's first exposure day ``first_day`` is uniform on
+       1, …, ``days``; their first impression falls on that day and each
+       other impression on a uniform day from ``first_day`` to ``days``. An
+       impression ``a`` days after the first exposure (``days_since_exposure``)
+       of a treatment user with lift L has click probability
+       p · (1 + L + ν · 2^(−a/h)) / (1 + L), capped at 1, with ν =
+       ``novelty`` and h = ``novelty_half_life``: the mean relative lift is
+       L + ν on the day of first exposure and decays to L (ν < 0 is a
+       primacy or change-aversion effect). Clicks are then drawn impression
+       by impression instead of step 5's binomial (the same distribution when
+       ν = 0). Users who first see the button late in the test contribute
+       only early, novelty-heavy days.
 
     Parameters
     ----------
@@ -71,20 +108,49 @@ def simulate_button_test(
     bot_share : float
         Share of bots among all users, in [0, 1].
     experiment : str
-        The experiment name hashed by :func:`xplab.assign.assign`.
+        The experiment name in the hash of step 1.
     seed : int, Generator or None
         See :func:`xplab._rng.as_generator`.
+    srm_mode : {"random", "on_click"}
+        Which treatment users the logging bug loses (step 6).
+    days : int, optional
+        Length of the test in days, >= 1; adds step 7 and a ``first_day``
+        column. Default None: no exposure-day dimension.
+    novelty : float
+        ν of step 7: the extra relative lift on the day of first exposure
+        (0.2 = +20 % on top of ``lift``). Needs ``days``.
+    novelty_half_life : float
+        h of step 7, in days, > 0.
+    daily : bool
+        With ``days``, return one row per user and day with impressions
+        instead of one row per user.
 
     Returns
     -------
     DataFrame
-        ``user_id, variant, segment, sessions, impressions, clicks, clicked, is_bot``.
+        ``user_id, variant, segment, sessions, impressions, clicks, clicked,
+        is_bot``, then ``first_day`` when ``days`` is given. With ``daily=True``:
+        ``user_id, variant, segment, is_bot, first_day, day,
+        days_since_exposure, impressions, clicks``, one row per user and day
+        on which the user saw the button.
 
     Examples
     --------
     >>> df = simulate_button_test(1000, lift=0.1, seed=1)
     >>> list(df.columns)
     ['user_id', 'variant', 'segment', 'sessions', 'impressions', 'clicks', 'clicked', 'is_bot']
+
+    A two-week test with a novelty effect (+50 % on the first day, half-life 2
+    days, on top of a lasting +5 %): the lift by days since first exposure.
+
+    >>> log = simulate_button_test(
+    ...     50_000, lift=0.05, days=14, novelty=0.5, novelty_half_life=2, daily=True, seed=1
+    ... )
+    >>> age = pd.cut(log["days_since_exposure"], [0, 2, 7, 14], right=False)
+    >>> by_age = log.groupby([age, "variant"], observed=True)[["clicks", "impressions"]].sum()
+    >>> ctr = (by_age["clicks"] / by_age["impressions"]).unstack()
+    >>> (ctr["treatment"] / ctr["control"] - 1).round(2).tolist()
+    [0.5, 0.18, 0.03]
     """
     n = check_count(n_users, name="n_users", minimum=2)
     p0 = check_probability(ctr_control, name="ctr_control")
@@ -106,22 +172,50 @@ def simulate_button_test(
     bot_share = check_probability(bot_share, name="bot_share", closed=True)
     if srm_drop == 1:
         raise ValueError("srm_drop must be < 1: some treatment users must remain")
+    check_choice(srm_mode, ("random", "on_click"), name="srm_mode")
+    if days is not None:
+        days = check_count(days, name="days", minimum=1)
+    novelty = check_real(novelty, name="novelty")
+    half_life = check_positive(novelty_half_life, name="novelty_half_life")
+    if not isinstance(daily, bool):
+        raise TypeError(f"daily must be True or False, got {daily!r}")
+    if days is None and (novelty != 0 or daily):
+        which = "novelty" if novelty != 0 else "daily"
+        raise ValueError(f"{which} needs an exposure-day dimension: give days= as well")
+    for name, value in (("lift", lift), ("new_user_lift", new_lift)):
+        if not 0 < p0 * (1 + value + novelty) < 1:
+            raise ValueError(
+                f"novelty={novelty} with {name}={value} moves ctr_control={p0} to "
+                f"{p0 * (1 + value + novelty):.4g} on the first day, outside (0, 1)"
+            )
     rng = as_generator(seed)
 
     user_id = np.char.add("u", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
-    variant = assign(user_id, experiment)
+    _check_name(experiment, "experiment")
+    variant = _frozen_split(user_id, experiment)
     treated = variant == "treatment"
     is_new = rng.random(n) < share_new
     mu = np.full(n, p0)
     mu[treated & ~is_new] *= 1 + lift
     mu[treated & is_new] *= 1 + new_lift
-    sessions, impressions, clicks = draw_activity(rng, mu, mean_sessions, ips, kappa)
+    sessions, impressions, p, clicks = _draw_activity(rng, mu, mean_sessions, ips, kappa)
 
     is_bot = rng.random(n) < bot_share
     impressions = np.where(is_bot, sessions * rng.integers(20, 61, n), impressions)
     clicks = np.where(is_bot, 0, clicks)
 
-    kept = ~(treated & (rng.random(n) < srm_drop))
+    # drawn here, whatever the options, so the default stream never changes
+    loss_draw = rng.random(n)
+    log = None
+    if days is not None:
+        lift_of_user = np.where(treated, np.where(is_new, new_lift, lift), 0.0)
+        novelty_of_user = np.where(treated & ~is_bot, novelty, 0.0)
+        p = np.where(is_bot, 0.0, p)
+        first_day, log = _exposure_days(
+            rng, impressions, p, lift_of_user, novelty_of_user, days, half_life
+        )
+        clicks = np.bincount(log["user"], weights=log["clicks"], minlength=n).astype(np.int64)
+    kept = ~(treated & (loss_draw < _loss_probability(clicks, treated, srm_drop, srm_mode)))
     frame = pd.DataFrame(
         {
             "user_id": user_id,
@@ -134,7 +228,78 @@ def simulate_button_test(
             "is_bot": is_bot,
         }
     )
-    return frame[kept].reset_index(drop=True)
+    if days is None:
+        return frame[kept].reset_index(drop=True)
+    frame["first_day"] = first_day
+    if not daily:
+        return frame[kept].reset_index(drop=True)
+    assert log is not None
+    logged = kept[log["user"]]
+    rows = {column: values[logged] for column, values in log.items()}
+    user = rows["user"]
+    return pd.DataFrame(
+        {
+            "user_id": user_id[user],
+            "variant": variant[user],
+            "segment": frame["segment"].to_numpy()[user],
+            "is_bot": is_bot[user],
+            "first_day": first_day[user],
+            "day": rows["day"],
+            "days_since_exposure": rows["day"] - first_day[user],
+            "impressions": rows["impressions"],
+            "clicks": rows["clicks"],
+        }
+    )
+
+
+def _loss_probability(
+    clicks: np.ndarray, treated: np.ndarray, srm_drop: float, srm_mode: str
+) -> np.ndarray | float:
+    """Each user's chance to be lost by the logging bug, if treated (step 6)."""
+    if srm_mode == "random" or srm_drop == 0:
+        return srm_drop
+    k = clicks[treated]
+    if np.mean(k > 0) <= srm_drop:
+        raise ValueError(
+            f"srm_drop={srm_drop} with srm_mode='on_click' needs more than that share of "
+            f"treatment users to click; only {np.mean(k > 0):.3g} did"
+        )
+    counts = np.bincount(k)
+
+    def lost_share(c: float) -> float:
+        return float(counts @ (1 - (1 - c) ** np.arange(counts.size))) / k.size - srm_drop
+
+    crash = optimize.brentq(lost_share, 0.0, 1.0, xtol=1e-14)
+    return 1 - (1 - crash) ** clicks
+
+
+def _exposure_days(
+    rng: np.random.Generator,
+    impressions: np.ndarray,
+    p: np.ndarray,
+    lift: np.ndarray,
+    novelty: np.ndarray,
+    days: int,
+    half_life: float,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Step 7: each user's first day, and impressions and clicks per user and day."""
+    n = impressions.size
+    first_day = rng.integers(1, days + 1, n)
+    user = np.repeat(np.arange(n), impressions)
+    is_first = np.r_[True, user[1:] != user[:-1]]
+    span = days - first_day[user] + 1
+    day = first_day[user] + np.where(is_first, 0, np.floor(rng.random(user.size) * span))
+    age = day - first_day[user]
+    factor = (1 + lift[user] + novelty[user] * 0.5 ** (age / half_life)) / (1 + lift[user])
+    click = rng.random(user.size) < np.minimum(1.0, p[user] * factor)
+    cell = user * (days + 1) + day.astype(np.int64)
+    cells, inverse = np.unique(cell, return_inverse=True)
+    return first_day, {
+        "user": cells // (days + 1),
+        "day": cells % (days + 1),
+        "impressions": np.bincount(inverse),
+        "clicks": np.bincount(inverse, weights=click).astype(np.int64),
+    }
 
 
 def draw_activity(
@@ -150,7 +315,28 @@ def draw_activity(
     No checks: the caller validates. ``benchmarks/bench_abtest.py`` uses it to
     draw thousands of simulated experiments at once from the same model.
     """
+    sessions, impressions, _, clicks = _draw_activity(
+        rng, mu, mean_sessions, impressions_per_session, concentration
+    )
+    return sessions, impressions, clicks
+
+
+def _draw_activity(
+    rng: np.random.Generator,
+    mu: np.ndarray,
+    mean_sessions: float,
+    impressions_per_session: float,
+    concentration: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`draw_activity` that also returns each user's click probability."""
     sessions = 1 + rng.poisson(mean_sessions - 1, mu.shape)
     impressions = sessions + rng.poisson((impressions_per_session - 1) * sessions)
     p = rng.beta(mu * concentration, (1 - mu) * concentration)
-    return sessions, impressions, rng.binomial(impressions, p)
+    return sessions, impressions, p, rng.binomial(impressions, p)
+
+
+def _frozen_split(user_id: np.ndarray, experiment: str) -> np.ndarray:
+    """Step 1's 50/50 split (version 1 of :mod:`xplab.assign`, without salt)."""
+    heads = b"".join([hashlib.sha256(f":{experiment}:{u}".encode()).digest()[:8] for u in user_id])
+    position = (np.frombuffer(heads, dtype=">u8") >> np.uint64(11)) / 2.0**53
+    return np.where(position < 0.5, "control", "treatment").astype(object)
