@@ -89,7 +89,8 @@ class GroupStats:
         check_bool(self.binary, name="binary")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name in ("n", "binary") or value is None:
+            # mean and m2 are required; the covariate and denominator parts are optional
+            if f.name in ("n", "binary") or (value is None and f.name not in ("mean", "m2")):
                 continue
             check_real(value, name=f.name)
         for name in ("m2", "covariate_m2", "denominator_m2"):
