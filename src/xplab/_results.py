@@ -17,21 +17,28 @@ import numpy as np
 SIGNIFICANT = 4
 
 
-def fmt(value: Any, digits: int = SIGNIFICANT) -> str:
-    """Format numbers (and tuples/dicts of them) for display."""
+def fmt(value: Any, digits: int = SIGNIFICANT, *, nested: bool = False) -> str:
+    """Format numbers (and tuples/dicts of them) for display.
+
+    A whole number on its own gets thousands separators (``29,635``); inside a
+    tuple or dict it does not, so ``(821588, 815482)`` cannot be read as four
+    numbers.
+    """
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
+        return str(int(value)) if nested else f"{int(value):,}"
     if isinstance(value, numbers.Real):
         v = float(value)
         if v == 0:
             return "0"
         return f"{v:.{digits}g}"
     if isinstance(value, tuple):
-        return "(" + ", ".join(fmt(v, digits) for v in value) + ")"
+        items = [fmt(v, digits, nested=True) for v in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {fmt(v, digits)}" for k, v in value.items()) + "}"
+        inner = (f"{k!r}: {fmt(v, digits, nested=True)}" for k, v in value.items())
+        return "{" + ", ".join(inner) + "}"
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=digits, separator=", ", threshold=10)
     return repr(value)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
 ALTERNATIVES = ("two-sided", "larger", "smaller")
+#: The ``alternative`` of every test: H1 is treatment − control ≠ 0, > 0 or < 0.
+Alternative = Literal["two-sided", "larger", "smaller"]
 
 
 def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
@@ -20,14 +22,14 @@ def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
     return value
 
 
-def check_alternative(alternative: Any) -> str:
+def check_alternative(alternative: Any) -> Alternative:
     """``alternative`` must be one of 'two-sided', 'larger', 'smaller'.
 
     'larger' means H1: treatment − control > 0; 'smaller' means < 0.
     """
-    if alternative not in ALTERNATIVES:
+    if not isinstance(alternative, str) or alternative not in ALTERNATIVES:
         raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
-    return alternative
+    return cast(Alternative, alternative)
 
 
 def check_real(value: Any, *, name: str) -> float:
@@ -82,20 +84,59 @@ def check_successes(successes: Any, n: Any, *, arm: str) -> tuple[int, int]:
     return s, total
 
 
-def as_1d_array(x: Any, *, name: str, min_size: int = 1) -> np.ndarray:
-    """A 1-D float array of finite values with at least ``min_size`` entries."""
+def as_real_array(x: Any, *, name: str) -> np.ndarray:
+    """A float array (any shape) of finite real numbers.
+
+    Strings (even numeric ones such as ``"3"``), booleans, ``None`` and other
+    non-numbers are rejected rather than converted, so a column read as text
+    or a mask passed by mistake never turns silently into numbers.
+    """
+    if x is None:
+        raise ValueError(f"{name} must be numbers, got None")
+    if isinstance(x, str | bytes):
+        raise ValueError(f"{name} must be numbers, got the string {x!r:.40}")
     try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as exc:  # e.g. ragged nested lists
         raise ValueError(f"{name} must be an array of numbers: {exc}") from None
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    if arr.size < min_size:
-        raise ValueError(f"{name} must have at least {min_size} values, got {arr.size}")
+    kind = raw.dtype.kind
+    if kind == "b":
+        raise ValueError(
+            f"{name} must be numbers, got booleans; convert 0/1 data with .astype(int)"
+        )
+    if kind == "O":
+        for value in raw.ravel():
+            if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{name} must hold only real numbers, found {value!r:.40}")
+    elif kind not in "iuf":
+        raise ValueError(f"{name} must be an array of numbers, got dtype {raw.dtype}")
+    try:
+        arr = raw.astype(float)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"{name} must be an array of numbers: {exc}") from None
     if not np.all(np.isfinite(arr)):
         bad = int(np.sum(~np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
     return arr
+
+
+def as_1d_array(x: Any, *, name: str, min_size: int = 1) -> np.ndarray:
+    """A 1-D float array of finite values with at least ``min_size`` entries
+    (see :func:`as_real_array` for what is rejected)."""
+    arr = as_real_array(x, name=name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} values, got {arr.size}")
+    return arr
+
+
+def check_bool(value: Any, *, name: str) -> bool:
+    """``True`` or ``False`` (NumPy booleans too); truthy stand-ins such as 1 or
+    ``"no"`` are rejected, since ``"no"`` is truthy."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_columns(frame: Any, required: Iterable[str], *, name: str) -> None:
@@ -111,6 +152,10 @@ def check_columns(frame: Any, required: Iterable[str], *, name: str) -> None:
 def check_choice(value: Any, choices: Iterable[Any], *, name: str) -> Any:
     """One of a fixed set of options."""
     choices = tuple(choices)
-    if value not in choices:
+    try:
+        known = any(isinstance(value, type(c)) and bool(value == c) for c in choices)
+    except (TypeError, ValueError):  # e.g. an array, whose == is elementwise
+        known = False
+    if not known:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value

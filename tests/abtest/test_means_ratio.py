@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from xplab.abtest import mean_test, proportion_test, ratio_test
+from xplab.abtest import GroupStats, mean_test, proportion_test, ratio_test
 from xplab.abtest.means import welch_from_moments
 from xplab.abtest.ratio import delta_from_moments, ratio_variance
 
@@ -162,3 +162,66 @@ def test_ratio_test_properties(c, t):
     assert r.ci[0] <= r.estimate <= r.ci[1]
     assert s.estimate == pytest.approx(-r.estimate, abs=1e-12)
     assert s.p_value == pytest.approx(r.p_value, abs=1e-9)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+def test_mean_test_from_groupstats_is_identical(alternative):
+    kw = {"alternative": alternative, "alpha": 0.1}
+    arrays = mean_test(X_C, X_T, **kw)
+    s_c, s_t = GroupStats.from_arrays(X_C), GroupStats.from_arrays(X_T)
+    for c, t in ((s_c, s_t), (s_c, X_T), (X_C, s_t)):
+        r = mean_test(c, t, **kw)
+        got = (r.estimate, r.se, r.df, r.p_value, r.statistic, *r.ci)
+        want = (arrays.estimate, arrays.se, arrays.df, arrays.p_value, arrays.statistic, *arrays.ci)
+        assert got == pytest.approx(want, rel=1e-12, abs=0)
+
+
+def test_mean_test_near_the_float_limit_is_never_nan():
+    with pytest.raises(ValueError, match=r"exceeds the float range; rescale"):
+        mean_test([1e308, -1e308], [1.0, 2.0])  # its interval really is wider than 1.8e308
+    # 1e300² overflows, but the test is scale-free: same statistic as on the data / 1e300
+    big = mean_test([1e300, -1e300, 3e300], [1e300, 2e300, 5e300])
+    # scipy.stats.ttest_ind([1, 2, 5], [1, -1, 3], equal_var=False)
+    ref = stats.ttest_ind([1.0, 2.0, 5.0], [1.0, -1.0, 3.0], equal_var=False)
+    assert big.statistic == pytest.approx(ref.statistic, rel=1e-12)
+    assert big.p_value == pytest.approx(ref.pvalue, rel=1e-12)
+    assert big.estimate == pytest.approx(5 / 3 * 1e300, rel=1e-12)
+
+
+def test_relative_lift_has_the_sign_of_the_change_for_a_negative_control():
+    # mean profit rises from -10 to -5: +50 %, not -50 %
+    r = mean_test([-10.0, -11.0, -9.0], [-5.0, -6.0, -4.0])
+    assert r.relative_lift == pytest.approx(0.5)
+
+
+def test_ratio_of_exact_multiples_has_no_rounding_variance():
+    k = np.arange(1.0, 101.0)
+    noisy = 0.1 * k + np.random.default_rng(0).normal(0, 0.01, k.size)
+    # every control unit has ratio 0.1 (up to float rounding): only treatment contributes
+    r = ratio_test(0.1 * k, k, noisy, k)
+    r_t = noisy.sum() / k.sum()
+    resid = noisy - r_t * k
+    assert r.se == pytest.approx(np.sqrt(resid @ resid / 99 / (100 * k.mean() ** 2)), rel=1e-12)
+    with pytest.raises(ValueError, match=r"does not vary between units in either group"):
+        ratio_test(0.1 * k, k, 0.2 * k, k)  # was z = 6.8e8
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+def test_ratio_test_from_groupstats_is_identical(alternative):
+    imp_c, imp_t = RNG.integers(1, 30, 800), RNG.integers(1, 30, 700)
+    clk_c, clk_t = RNG.binomial(imp_c, 0.1), RNG.binomial(imp_t, 0.12)
+    kw = {"alternative": alternative, "alpha": 0.1}
+    arrays = ratio_test(clk_c, imp_c, clk_t, imp_t, **kw)
+    s_c = GroupStats.from_arrays(clk_c, denominator=imp_c)
+    s_t = GroupStats.from_arrays(clk_t, denominator=imp_t)
+    want = (arrays.estimate, arrays.se, arrays.p_value, arrays.statistic, *arrays.ci)
+    for args in ((s_c, s_t), (s_c, clk_t, imp_t), (clk_c, imp_c, s_t)):
+        r = ratio_test(*args, **kw)
+        got = (r.estimate, r.se, r.p_value, r.statistic, *r.ci)
+        assert got == pytest.approx(want, rel=1e-12, abs=0)
+        assert (r.n_c, r.n_t) == (800, 700)
+
+
+def test_ratio_groupstats_needs_a_denominator():
+    with pytest.raises(ValueError, match=r"control GroupStats has no denominator"):
+        ratio_test(GroupStats.from_arrays([1.0, 2.0]), GroupStats.from_arrays([1.0, 2.0]))

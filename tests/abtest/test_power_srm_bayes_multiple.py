@@ -4,6 +4,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from xplab.abtest import (
+    SmallSampleWarning,
     adjust_pvalues,
     bayes_proportions,
     mde_proportions,
@@ -168,3 +169,76 @@ def test_adjust_bad_input():
         adjust_pvalues([0.1], method="sidak")
     with pytest.raises(ValueError, match=r"p_values must all be in \[0, 1\]"):
         adjust_pvalues([0.1, 1.5])
+
+
+def test_power_at_or_below_alpha_is_refused():
+    with pytest.raises(ValueError, match=r"power=0.05 is too low.*above alpha=0.05"):
+        sample_size_proportions(0.1, 0.01, power=0.05)
+    with pytest.raises(ValueError, match=r"power=0.04 is too low"):
+        mde_proportions(0.1, 1000, power=0.04)
+
+
+def test_sample_size_is_at_least_one():
+    # one-sided at alpha = 0.9, z_alpha < 0: pick the power where the numerator
+    # z_alpha·s0 + z_beta·s1 is 1e-6·s1, so the formula gives ~1e-10 users (it returned 0)
+    p1, p2 = 0.3, 0.32
+    pbar = (p1 + p2) / 2
+    s0, s1 = np.sqrt(2 * pbar * (1 - pbar)), np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    power = stats.norm.cdf((1e-6 * s1 - stats.norm.ppf(0.1) * s0) / s1)
+    assert power > 0.9
+    assert sample_size_proportions(p1, 0.02, alpha=0.9, power=power, alternative="larger") == 1
+
+
+def test_srm_warns_when_expected_counts_are_tiny():
+    with pytest.warns(SmallSampleWarning, match=r"binomtest"):
+        srm_test([3, 1], [0.5, 0.5])
+
+
+def test_bayes_estimate_is_the_exact_posterior_mean_difference():
+    r = bayes_proportions(100, 1000, 130, 1000, seed=3, prior=(2, 5))
+    # Beta(a + x, b + n − x) has mean (a + x)/(a + b + n)
+    assert r.estimate == (2 + 130) / (7 + 1000) - (2 + 100) / (7 + 1000)
+    assert r.estimate == r.posterior_mean_t - r.posterior_mean_c
+
+
+def test_bayes_flat_prior_matches_one_minus_one_sided_p():
+    from xplab.abtest import proportion_test
+
+    r = bayes_proportions(1000, 10_000, 1100, 10_000, seed=4)
+    p = proportion_test(1000, 10_000, 1100, 10_000, alternative="larger").p_value
+    assert r.prob_treatment_better == pytest.approx(1 - p, abs=0.003)
+
+
+def test_bayes_sceptical_prior_pulls_towards_zero():
+    flat = bayes_proportions(1000, 10_000, 1100, 10_000, seed=4)
+    sceptical = bayes_proportions(1000, 10_000, 1100, 10_000, prior=(500, 4500), seed=4)
+    assert 0 < sceptical.estimate < flat.estimate
+    assert sceptical.prob_treatment_better < flat.prob_treatment_better
+
+
+@pytest.mark.parametrize(
+    ("p", "alpha"),
+    [
+        # m·p/i lands on 0.10000000000000002 for all three; statsmodels rejects them
+        ([0.025, 0.05, 0.07500000000000001, 0.9], 0.1),
+        ([0.0125, 0.025, 0.037500000000000006, 0.9], 0.05),
+        ([0.01, 0.02, 0.03, 0.04, 0.05], 0.05),
+        ([0.1 / 3, 0.2 / 3, 0.1], 0.1),
+    ],
+)
+@pytest.mark.parametrize("method", ["holm", "bonferroni", "fdr_bh"])
+def test_rejections_on_the_threshold_equal_statsmodels(p, alpha, method):
+    r = adjust_pvalues(p, method=method, alpha=alpha)
+    # multipletests(p, alpha=alpha, method=method)
+    reject, p_adj, _, _ = multipletests(np.array(p), alpha=alpha, method=method)
+    assert r.reject.tolist() == reject.tolist()
+    assert np.allclose(r.p_adjusted, p_adj, atol=1e-15, rtol=0)
+
+
+def test_bh_on_the_threshold_rejects_three():
+    assert (
+        adjust_pvalues(
+            [0.025, 0.05, 0.07500000000000001, 0.9], method="fdr_bh", alpha=0.1
+        ).reject.sum()
+        == 3
+    )

@@ -6,9 +6,11 @@ treatment > control, 'smaller') are spelled the same; results are frozen
 dataclasses with ``summary()`` and notebook rendering.
 """
 
+from ._common import SmallSampleWarning
 from .arms import ArmCounts, arm_counts, segment_proportion_tests
 from .bayes import BayesResult, bayes_proportions
 from .groupstats import GroupStats
+from .heterogeneity import HeterogeneityResult, heterogeneity_test
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
 from .power import mde_proportions, power_proportions, sample_size_proportions
@@ -21,13 +23,16 @@ __all__ = [
     "ArmCounts",
     "BayesResult",
     "GroupStats",
+    "HeterogeneityResult",
     "MeanTestResult",
     "ProportionTestResult",
     "RatioTestResult",
     "SRMResult",
+    "SmallSampleWarning",
     "adjust_pvalues",
     "arm_counts",
     "bayes_proportions",
+    "heterogeneity_test",
     "mde_proportions",
     "mean_test",
     "power_proportions",

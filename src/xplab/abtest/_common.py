@@ -10,6 +10,7 @@ public functions use.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -17,6 +18,8 @@ import numpy as np
 from scipy import stats
 
 from .._results import ResultMixin
+from .._validate import Alternative
+from .groupstats import GroupStats
 
 
 @dataclass(frozen=True, repr=False)
@@ -35,7 +38,7 @@ class TestResult(ResultMixin):
     n_c: int
     n_t: int
     alpha: float
-    alternative: str
+    alternative: Alternative
 
     @property
     def significant(self) -> bool:
@@ -104,7 +107,48 @@ def infer(
 
 
 def relative(estimate: float, base: float) -> float:
-    """estimate / base; infinite (not NaN) when the control level is zero."""
+    """estimate / |base|: the change as a share of the control's level.
+
+    Dividing by the absolute value keeps the sign of the lift equal to the sign
+    of the estimate when the control level is negative (a mean profit below
+    zero): an improvement from −10 to −5 is +50 %, not −50 %. Infinite (not
+    NaN) when the control level is zero.
+    """
     if base == 0:
         return math.copysign(math.inf, estimate) if estimate != 0 else 0.0
-    return estimate / base
+    return estimate / abs(base)
+
+
+class SmallSampleWarning(UserWarning):
+    """A large-sample approximation (normal or chi-square) is unreliable here:
+    too few expected events. The message names the exact test to use."""
+
+
+def split_arms(
+    values: Sequence[Any], names: Sequence[str], per_arm: int, function: str
+) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
+    """Split positional arguments into a control and a treatment arm.
+
+    Each arm is either one :class:`GroupStats` or ``per_arm`` raw values
+    (e.g. successes and n). Returns, per arm, its ``(name, value)`` pairs; a
+    GroupStats arm is named 'control' or 'treatment'. Leftover arguments must be
+    None (the defaults), or the call is ambiguous.
+    """
+    items = list(zip(names, values, strict=True))
+    arms: list[tuple[tuple[str, Any], ...]] = []
+    i = 0
+    for label in ("control", "treatment"):
+        if i < len(items) and isinstance(items[i][1], GroupStats):
+            arms.append(((label, items[i][1]),))
+            i += 1
+        else:
+            arms.append(tuple(items[i : i + per_arm]))
+            i += per_arm
+    extra = [name for name, value in items[i:] if value is not None]
+    if extra:
+        raise ValueError(
+            f"{function} got {extra[0]}={dict(items)[extra[0]]!r} after both arms were "
+            f"complete; pass either {per_arm} values or one GroupStats per arm, e.g. "
+            f"{function}(stats_c, stats_t)"
+        )
+    return arms[0], arms[1]

@@ -45,33 +45,52 @@ def bayes_proportions(
 ) -> BayesResult:
     r"""Posterior comparison of two conversion rates.
 
-    With a Beta(a, b) prior, each rate's posterior is
-    p ~ Beta(a + x, b + n − x). From ``draws`` Monte Carlo samples of both:
+    Both rates get the same Beta(a, b) prior, so each posterior is
+    p ~ Beta(a + x, b + n − x), independently per arm.
 
-    * ``prob_treatment_better`` = P(p_t > p_c | data);
-    * ``estimate`` and ``ci``: posterior mean and central credible interval of
-      p_t − p_c;
-    * ``draws``: the posterior draws of p_t − p_c (for plots), and
-      :meth:`BayesResult.prob_lift_above` for P(p_t − p_c > threshold);
-    * ``expected_loss_treatment`` = E[max(p_c − p_t, 0)]: what you expect to
-      lose per user by shipping treatment if it is in fact worse;
-      ``expected_loss_control`` likewise for keeping control. A common
-      decision rule ships the arm whose expected loss is below a tolerance.
+    * ``estimate`` = E[p_t − p_c | data], exact:
+      (a + x_t)/(a + b + n_t) − (a + x_c)/(a + b + n_c);
+    * from ``draws`` Monte Carlo samples of both posteriors (only what has no
+      simple closed form): ``prob_treatment_better`` = P(p_t > p_c | data),
+      the central credible interval ``ci`` of p_t − p_c, and the expected
+      losses below; ``draws`` keeps the samples of p_t − p_c (for plots) and
+      :meth:`BayesResult.prob_lift_above` gives P(p_t − p_c > threshold);
+    * ``expected_loss_treatment`` = E[max(p_c − p_t, 0) | data]: the expected
+      shortfall in conversion rate if you ship treatment, averaged over the
+      posterior, counting 0 wherever treatment is better (it is *not* the loss
+      "if treatment is in fact worse", which would divide by P(p_t < p_c));
+      ``expected_loss_control`` = E[max(p_t − p_c, 0)] likewise for keeping
+      control. A common decision rule ships the arm whose expected loss is
+      below a tolerance.
+
+    With the flat prior (1, 1) and large samples, ``prob_treatment_better`` is
+    close to 1 − the one-sided p-value of :func:`proportion_test` with
+    ``alternative='larger'``: the numbers agree, but the p-value is not the
+    probability that control is better. The result depends on the prior: check
+    its sensitivity with a sceptical prior that centres both rates on the
+    baseline, e.g. ``prior=(17, 83)`` for a 17 % rate (worth 100 users), which
+    pulls the difference towards 0.
 
     Parameters
     ----------
     successes_c, n_c, successes_t, n_t : int
+        Conversions and users in control and treatment.
     prior : (a, b)
-        Beta prior parameters, both > 0; (1, 1) is uniform.
+        Beta prior parameters of each rate, both > 0; (1, 1) is uniform.
     credible_level : float
+        In (0, 1).
     draws : int
+        Monte Carlo draws per arm, at least 1,000.
     seed : int, Generator or None
 
     Examples
     --------
     >>> r = bayes_proportions(1000, 10_000, 1100, 10_000, seed=1)
-    >>> round(r.prob_treatment_better, 2)
-    0.99
+    >>> round(r.prob_treatment_better, 2), round(r.estimate, 6)
+    (0.99, 0.009998)
+    >>> sceptical = bayes_proportions(1000, 10_000, 1100, 10_000, prior=(100, 900), seed=1)
+    >>> sceptical.estimate < r.estimate
+    True
     """
     x_c, n_c = check_successes(successes_c, n_c, arm="c")
     x_t, n_t = check_successes(successes_t, n_t, arm="t")
@@ -88,14 +107,16 @@ def bayes_proportions(
     p_t = rng.beta(a + x_t, b + n_t - x_t, size=draws)
     diff = p_t - p_c
     lo, hi = np.quantile(diff, [(1 - level) / 2, (1 + level) / 2])
+    mean_c = (a + x_c) / (a + b + n_c)
+    mean_t = (a + x_t) / (a + b + n_t)
     return BayesResult(
         prob_treatment_better=float(np.mean(diff > 0)),
-        estimate=float(diff.mean()),
+        estimate=mean_t - mean_c,
         ci=(float(lo), float(hi)),
         expected_loss_control=float(np.maximum(diff, 0).mean()),
         expected_loss_treatment=float(np.maximum(-diff, 0).mean()),
-        posterior_mean_c=(a + x_c) / (a + b + n_c),
-        posterior_mean_t=(a + x_t) / (a + b + n_t),
+        posterior_mean_c=mean_c,
+        posterior_mean_t=mean_t,
         credible_level=level,
         draws=diff,
     )

@@ -31,9 +31,24 @@ from typing import Any
 import numpy as np
 
 from .._results import fmt
-from .._validate import as_1d_array, check_count, check_real
+from .._validate import as_1d_array, check_bool, check_count, check_real
 
 _PARTS = ("covariate", "denominator")
+
+
+def _mean(values: np.ndarray, name: str) -> float:
+    """The mean, exact for a constant column (so its centred sums are exactly 0)
+    and computed on a power-of-two rescaling when the plain sum would overflow."""
+    if values[0] == values[-1] and np.ptp(values) == 0:
+        return float(values[0])
+    with np.errstate(over="ignore"):
+        mean = float(np.mean(values))
+    if not math.isfinite(mean):
+        scale = math.ldexp(1.0, math.frexp(float(np.max(np.abs(values))))[1] - 1)
+        mean = float(np.mean(values / scale)) * scale
+    if not math.isfinite(mean):  # pragma: no cover - the mean of finite values is finite
+        raise ValueError(f"{name}: the mean overflows the float range")
+    return mean
 
 
 @dataclass(frozen=True, repr=False)
@@ -71,9 +86,11 @@ class GroupStats:
 
     def __post_init__(self) -> None:
         check_count(self.n, name="n", minimum=1)
+        check_bool(self.binary, name="binary")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name in ("n", "binary") or value is None:
+            # mean and m2 are required; the covariate and denominator parts are optional
+            if f.name in ("n", "binary") or (value is None and f.name not in ("mean", "m2")):
                 continue
             check_real(value, name=f.name)
         for name in ("m2", "covariate_m2", "denominator_m2"):
@@ -115,11 +132,18 @@ class GroupStats:
                     f"{name} must have one value per unit of y ({y_arr.size}), got {arr.size}"
                 )
             cols[name] = arr
-        means = {k: float(np.mean(v)) for k, v in cols.items()}
+        means = {k: _mean(v, k) for k, v in cols.items()}
         dev = {k: v - means[k] for k, v in cols.items()}
 
         def c(a: str, b: str) -> float:
-            return float(np.dot(dev[a], dev[b]))
+            with np.errstate(over="ignore", invalid="ignore"):
+                value = float(np.dot(dev[a], dev[b]))
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"{a if a == b else a + ' and ' + b}: the sum of squared deviations "
+                    "overflows the float range; rescale the values (e.g. to thousands)"
+                )
+            return value
 
         kwargs: dict[str, Any] = {"n": int(y_arr.size), "mean": means["y"], "m2": c("y", "y")}
         if "covariate" in cols:

@@ -37,7 +37,11 @@ def adjust_pvalues(p_values: Any, *, alpha: float = 0.05, method: str = "holm") 
       m·p_(j)/j); controls the false discovery rate (the expected share of
       false positives among the rejections).
 
-    Agrees with ``statsmodels.stats.multitest.multipletests``.
+    ``reject`` compares each raw p-value with its threshold (step-down for
+    Holm, step-up for BH) rather than p̃ with α, so a p-value exactly on its
+    threshold is rejected even when rounding puts p̃ a hair above α. Agrees
+    with ``statsmodels.stats.multitest.multipletests`` (adjusted p-values and
+    rejections).
 
     Examples
     --------
@@ -61,6 +65,28 @@ def adjust_pvalues(p_values: Any, *, alpha: float = 0.05, method: str = "holm") 
         adj_sorted = np.minimum(1.0, np.minimum.accumulate(steps[::-1])[::-1])
     adjusted = np.empty(m)
     adjusted[order] = adj_sorted
+    reject = np.empty(m, dtype=bool)
+    reject[order] = _reject_sorted(ranked, alpha, method)
     return AdjustedPValues(
-        p_values=p, p_adjusted=adjusted, reject=adjusted <= alpha, method=method, alpha=alpha
+        p_values=p, p_adjusted=adjusted, reject=reject, method=method, alpha=alpha
     )
+
+
+def _reject_sorted(ranked: np.ndarray, alpha: float, method: str) -> np.ndarray:
+    """Rejections of sorted p-values, decided by comparing each raw p-value with
+    its threshold (α/m, α/(m − i + 1) or α·i/m) as statsmodels does, rather than
+    the adjusted p-value with α: m·p/i can land a rounding error above α (0.1 *
+    3 / 3 = 0.10000000000000002) when p sits exactly on its threshold."""
+    m = ranked.size
+    i = np.arange(1, m + 1)
+    if method == "bonferroni":
+        return ranked <= alpha / m
+    if method == "holm":
+        # step-down: stop at the first p-value above its threshold
+        above = ranked > alpha / (m - i + 1)
+        first = int(np.argmax(above)) if above.any() else m
+        return i <= first
+    # step-up: reject everything up to the last p-value below its threshold
+    below = ranked <= i / m * alpha
+    last = int(np.nonzero(below)[0].max()) + 1 if below.any() else 0
+    return i <= last

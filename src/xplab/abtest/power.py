@@ -22,8 +22,11 @@ import numpy as np
 from scipy import optimize, stats
 
 from .._validate import (
+    Alternative,
+    as_real_array,
     check_alpha,
     check_alternative,
+    check_bool,
     check_positive,
     check_probability,
     check_real,
@@ -37,6 +40,7 @@ def _z_alpha(alpha: float, alternative: str) -> float:
 def _rates(
     baseline_rate: float, mde: float, relative: bool, alternative: str
 ) -> tuple[float, float]:
+    relative = check_bool(relative, name="relative")
     p1 = check_probability(baseline_rate, name="baseline_rate")
     mde = check_real(mde, name="mde")
     if mde <= 0:
@@ -60,6 +64,18 @@ def _too_low(power: float, alpha: float) -> ValueError:
     )
 
 
+def _check_power(power: Any, alpha: float) -> float:
+    """A power in (alpha, 1): at or below alpha even a test with no effect at all
+    rejects that often, so no sample size is needed and the formula breaks down."""
+    value = check_probability(power, name="power")
+    if value <= alpha:
+        raise ValueError(
+            f"power={value} is too low to plan for: it must be above alpha={alpha}, the "
+            "rejection rate with no effect at all (0.8 is usual)"
+        )
+    return value
+
+
 def _parts(p1: float, p2: float, ratio: float) -> tuple[float, float]:
     pbar = (p1 + ratio * p2) / (1 + ratio)
     s0 = math.sqrt(pbar * (1 - pbar) * (1 + 1 / ratio))
@@ -67,7 +83,7 @@ def _parts(p1: float, p2: float, ratio: float) -> tuple[float, float]:
     return s0, s1
 
 
-def _common(alpha: Any, ratio: Any, alternative: Any) -> tuple[float, float, str]:
+def _common(alpha: Any, ratio: Any, alternative: Any) -> tuple[float, float, Alternative]:
     return (
         check_alpha(alpha),
         check_positive(ratio, name="ratio"),
@@ -83,7 +99,7 @@ def sample_size_proportions(
     power: float = 0.8,
     relative: bool = False,
     ratio: float = 1.0,
-    alternative: str = "two-sided",
+    alternative: Alternative = "two-sided",
 ) -> int:
     r"""Users needed in the control group to detect ``mde`` with the given power.
 
@@ -120,7 +136,15 @@ def sample_size_proportions(
     Returns
     -------
     int
-        n_c, rounded up. With ``ratio=1`` this is the size of each group.
+        n_c, rounded up, at least 1. With ``ratio=1`` this is the size of each
+        group.
+
+    Raises
+    ------
+    ValueError
+        For a ``power`` at or below ``alpha`` (a test with no effect already
+        rejects with probability ``alpha``), rates outside (0, 1), a
+        non-positive ``mde`` or ``ratio``, or a ``relative`` that is not a bool.
 
     Examples
     --------
@@ -128,14 +152,15 @@ def sample_size_proportions(
     14751
     """
     alpha, ratio, alternative = _common(alpha, ratio, alternative)
-    power = check_probability(power, name="power")
+    power = _check_power(power, alpha)
     p1, p2 = _rates(baseline_rate, mde, relative, alternative)
     s0, s1 = _parts(p1, p2, ratio)
     top = _z_alpha(alpha, alternative) * s0 + float(stats.norm.ppf(power)) * s1
     if top <= 0:
         raise _too_low(power, alpha)
     n = (top / (p2 - p1)) ** 2
-    return math.ceil(n - 1e-9)  # guard against 14751.000000000002
+    # the tolerance guards against 14751.000000000002; a test needs at least 1 user
+    return max(1, math.ceil(n - 1e-9))
 
 
 def power_proportions(
@@ -146,7 +171,7 @@ def power_proportions(
     alpha: float = 0.05,
     relative: bool = False,
     ratio: float = 1.0,
-    alternative: str = "two-sided",
+    alternative: Alternative = "two-sided",
 ) -> Any:
     r"""Probability of detecting a true effect of ``mde`` with ``n_per_group`` control users.
 
@@ -180,8 +205,8 @@ def power_proportions(
     """
     alpha, ratio, alternative = _common(alpha, ratio, alternative)
     p1, p2 = _rates(baseline_rate, mde, relative, alternative)
-    n = np.asarray(n_per_group, dtype=float)
-    if n.size == 0 or not np.all(np.isfinite(n)) or np.any(n <= 0):
+    n = as_real_array(n_per_group, name="n_per_group")
+    if n.size == 0 or np.any(n <= 0):
         raise ValueError(f"n_per_group must be positive numbers, got {n_per_group!r}")
     s0, s1 = _parts(p1, p2, ratio)
     z_b = (abs(p2 - p1) * np.sqrt(n) - _z_alpha(alpha, alternative) * s0) / s1
@@ -197,7 +222,7 @@ def mde_proportions(
     power: float = 0.8,
     relative: bool = False,
     ratio: float = 1.0,
-    alternative: str = "two-sided",
+    alternative: Alternative = "two-sided",
 ) -> float:
     """The smallest effect detectable with ``power`` given ``n_per_group`` control users.
 
@@ -226,7 +251,8 @@ def mde_proportions(
     0.01
     """
     alpha, ratio, alternative = _common(alpha, ratio, alternative)
-    power = check_probability(power, name="power")
+    power = _check_power(power, alpha)
+    relative = check_bool(relative, name="relative")
     p1 = check_probability(baseline_rate, name="baseline_rate")
     n = check_positive(n_per_group, name="n_per_group")
     room = (p1 if alternative == "smaller" else 1 - p1) * (1 - 1e-9)

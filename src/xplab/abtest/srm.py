@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -10,8 +11,11 @@ from scipy import stats
 
 from .._results import ResultMixin
 from .._validate import as_1d_array, check_probability
+from ._common import SmallSampleWarning
 
 SRM_THRESHOLD = 0.001
+#: Below this expected count in a group the chi-square approximation is not trusted.
+MIN_EXPECTED = 5
 
 
 @dataclass(frozen=True, repr=False)
@@ -39,8 +43,9 @@ def srm_test(
 
     Experimentation platforms alert at p < 0.001: with millions of users a
     real mismatch is rarely subtle, and the strict threshold keeps false
-    alarms rare. An SRM means the groups are no longer comparable — find the
-    cause (a logging bug, a redirect, bots) before reading any metric.
+    alarms rare. An SRM means the split did not happen as designed: find the
+    cause (a logging bug, a redirect, bots) before reading any metric. A large
+    p-value is no evidence of SRM, not proof that the split is healthy.
 
     Parameters
     ----------
@@ -52,6 +57,12 @@ def srm_test(
         ``ValueError`` instead of passing unnoticed.
     threshold : float
         ``srm_detected`` is ``p_value < threshold``.
+
+    Warns
+    -----
+    SmallSampleWarning
+        When an expected count is below 5, where the chi-square approximation
+        fails; the message names the exact test to use.
 
     Examples
     --------
@@ -76,6 +87,15 @@ def srm_test(
     if total == 0:
         raise ValueError("observed_counts are all zero")
     expected = total * ratios
+    if expected.min() < MIN_EXPECTED:
+        warnings.warn(
+            f"the smallest expected count is {expected.min():.3g} (< {MIN_EXPECTED}): the "
+            "chi-square p-value is unreliable. Use an exact test: scipy.stats.binomtest"
+            "(observed_counts[0], sum(observed_counts), expected_ratios[0]) for two groups, "
+            "or an exact multinomial test (simulate it) for more",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     statistic = float(((obs - expected) ** 2 / expected).sum())
     p = float(stats.chi2.sf(statistic, obs.size - 1))
     return SRMResult(
