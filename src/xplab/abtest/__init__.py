@@ -7,29 +7,51 @@ dataclasses with ``summary()`` and notebook rendering.
 """
 
 from .bayes import BayesResult, bayes_proportions
+from .cuped import CupedTestResult, cuped_test
 from .groupstats import GroupStats
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
+from .plan import ExperimentPlan, power_means, sample_size_means
 from .power import mde_proportions, power_proportions, sample_size_proportions
 from .proportions import ProportionTestResult, proportion_test
 from .ratio import RatioTestResult, ratio_test
+from .sequential import (
+    GroupSequentialBounds,
+    SequentialResult,
+    confidence_sequence,
+    group_sequential_bounds,
+    msprt_test,
+)
+from .shrinkage import ShrinkageResult, shrink
 from .srm import SRMResult, srm_test
 
 __all__ = [
     "AdjustedPValues",
     "BayesResult",
+    "CupedTestResult",
+    "ExperimentPlan",
+    "GroupSequentialBounds",
     "GroupStats",
     "MeanTestResult",
     "ProportionTestResult",
     "RatioTestResult",
     "SRMResult",
+    "SequentialResult",
+    "ShrinkageResult",
     "adjust_pvalues",
     "bayes_proportions",
+    "confidence_sequence",
+    "cuped_test",
+    "group_sequential_bounds",
     "mde_proportions",
     "mean_test",
+    "msprt_test",
+    "power_means",
     "power_proportions",
     "proportion_test",
     "ratio_test",
+    "sample_size_means",
     "sample_size_proportions",
+    "shrink",
     "srm_test",
 ]
