@@ -113,6 +113,8 @@ def cuped_test(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from xplab.abtest import GroupStats
     >>> rng = np.random.default_rng(0)
     >>> x_c, x_t = rng.normal(10, 2, 500), rng.normal(10, 2, 500)
     >>> y_c = x_c + rng.normal(0, 1, 500)
