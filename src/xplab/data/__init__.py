@@ -5,6 +5,7 @@ See ``data/README.md`` for sources and licences.
 
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
+from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
 from .simulate import simulate_button_test
 
@@ -15,4 +16,6 @@ __all__ = [
     "load_bbc_news",
     "load_movielens_100k",
     "simulate_button_test",
+    "simulate_experiment_portfolio",
+    "simulate_media_experiment",
 ]
