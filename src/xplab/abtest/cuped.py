@@ -12,14 +12,14 @@ so CUPED can be computed from one SQL query per arm.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+import numpy as np
 from scipy import stats
 
 from .._validate import check_alpha, check_alternative
-from ._common import TestResult, infer, relative
+from ._common import Inference, TestResult, infer, relative
 from .groupstats import GroupStats
 
 Alternative = Literal["two-sided", "larger", "smaller"]
@@ -129,37 +129,37 @@ def cuped_test(
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)  # type: ignore[assignment]
     n_c, n_t = c.n, t.n
-    n = n_c + n_t
-    if n < 4:
-        raise ValueError(f"CUPED needs at least 4 units in total (3 parameters), got {n}")
+    if n_c + n_t < 4:
+        raise ValueError(f"CUPED needs at least 4 units in total (3 parameters), got {n_c + n_t}")
     syy = c.m2 + t.m2
     sxx = c.covariate_m2 + t.covariate_m2  # type: ignore[operator]
-    sxy = c.comoment + t.comoment  # type: ignore[operator]
     if sxx == 0:
         raise ValueError("the covariate is constant within both arms: there is nothing to adjust")
     if syy == 0:
         raise ValueError("y is constant within both arms: there is no variation to test")
-    theta = sxy / sxx
-    dy = t.mean - c.mean
-    dx = t.covariate_mean - c.covariate_mean  # type: ignore[operator]
-    estimate = dy - theta * dx
-
-    sdd = n_c * n_t / n  # Σ(D − D̄)²
-    rss = max(syy - theta * sxy, 0.0)
-    rss_d = sdd - (sdd * dx) ** 2 / (sxx + sdd * dx**2)
-    df = n - 3
-    se = math.sqrt(rss / df / rss_d)
-    if se == 0:
+    sxy = c.comoment + t.comoment  # type: ignore[operator]
+    # relative tolerance: an exact fit leaves rounding-level residuals
+    if syy - sxy**2 / sxx <= 1e-12 * syy:
         raise ValueError("y is an exact linear function of the covariate: the CUPED SE is 0")
-    se_raw = math.sqrt(syy / (n - 2) / sdd)
-    res = infer(estimate, se, alpha, alternative, dist=stats.t(df))
-    rho = sxy / math.sqrt(sxx * syy)
+    core = cuped_from_moments(
+        n_c,
+        n_t,
+        t.mean - c.mean,
+        t.covariate_mean - c.covariate_mean,  # type: ignore[operator]
+        syy,
+        sxx,
+        sxy,
+        alpha,
+        alternative,
+    )
+    estimate, se, theta, se_raw, rho, res = core
+    df = n_c + n_t - 3
     return CupedTestResult(
         estimate=float(estimate),
         ci=(res.ci_low, res.ci_high),
         p_value=res.p_value,
         statistic=res.statistic,
-        se=se,
+        se=float(se),
         relative_lift=relative(float(estimate), c.mean),
         n_c=n_c,
         n_t=n_t,
@@ -167,9 +167,45 @@ def cuped_test(
         alternative=alternative,
         df=df,
         theta=float(theta),
-        unadjusted_estimate=float(dy),
-        unadjusted_se=se_raw,
-        variance_reduction=1 - (se / se_raw) ** 2,
-        expected_reduction=rho**2,
-        correlation=rho,
+        unadjusted_estimate=float(t.mean - c.mean),
+        unadjusted_se=float(se_raw),
+        variance_reduction=float(1 - (se / se_raw) ** 2),
+        expected_reduction=float(rho**2),
+        correlation=float(rho),
+    )
+
+
+def cuped_from_moments(
+    n_c: Any,
+    n_t: Any,
+    dy: Any,
+    dx: Any,
+    syy: Any,
+    sxx: Any,
+    sxy: Any,
+    alpha: float,
+    alternative: str,
+) -> tuple[Any, Any, Any, Any, Any, Inference]:
+    """The arithmetic of :func:`cuped_test` from the arms' sizes, the differences
+    of the means of y and x (treatment − control) and the within-arm sums
+    Σ(y − ȳ)², Σ(x − x̄)², Σ(y − ȳ)(x − x̄) added over both arms; scalars or
+    arrays of many simulated experiments. Returns ``(estimate, se, theta,
+    unadjusted_se, rho, inference)``; the caller rules out zero variances."""
+    n = np.add(n_c, n_t)
+    theta = np.divide(sxy, sxx)
+    estimate = dy - theta * dx
+    sdd = np.multiply(n_c, n_t) / n  # Σ(D − D̄)² of the treatment indicator
+    rss = np.maximum(syy - theta * sxy, 0.0)
+    rss_d = sdd - (sdd * dx) ** 2 / (sxx + sdd * np.square(dx))
+    df = n - 3
+    se = np.sqrt(rss / df / rss_d)
+    se_raw = np.sqrt(np.divide(syy, (n - 2) * sdd))
+    rho = sxy / np.sqrt(np.multiply(sxx, syy))
+    return (
+        estimate,
+        se,
+        theta,
+        se_raw,
+        rho,
+        infer(estimate, se, alpha, alternative, dist=stats.t(df)),
     )

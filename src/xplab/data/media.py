@@ -142,10 +142,8 @@ def simulate_media_experiment(
     if bug == "cache":
         served = ~treated & returning & (rng.random(n) < bug_share)
         treated = treated | served
-    pre = ENGAGEMENT_MEAN + ENGAGEMENT_SD * z
-    engagement = (
-        ENGAGEMENT_MEAN + ENGAGEMENT_SD * (rho * z + np.sqrt(1 - rho**2) * eps) + effect * treated
-    )
+    pre, engagement = engagement_from_latent(z, eps, rho)
+    engagement = engagement + effect * treated
     c0 = stats.norm.ppf(mau_rate)
     shift = stats.norm.ppf(mau_rate + mau_effect) - c0
     active = (c0 + 0.8 * z + 0.6 * eta + shift * treated) > 0
@@ -167,6 +165,16 @@ def simulate_media_experiment(
         dup = frame[treated & (rng.random(n) < bug_share)]
         frame = pd.concat([frame, dup], ignore_index=True)
     return frame.sort_values("arrival_time", kind="stable").reset_index(drop=True)
+
+
+def engagement_from_latent(z: Any, eps: Any, rho: float) -> tuple[Any, Any]:
+    """Pre-period and in-experiment engagement (without any treatment effect)
+    from the standard-normal habit ``z`` and noise ``eps``, any array shape:
+    100 + 20·z and 100 + 20·(ρz + √(1 − ρ²)·ε) — step 3–4 of
+    :func:`simulate_media_experiment`, shared with the benchmarks."""
+    pre = ENGAGEMENT_MEAN + ENGAGEMENT_SD * np.asarray(z)
+    post = ENGAGEMENT_MEAN + ENGAGEMENT_SD * (rho * np.asarray(z) + np.sqrt(1 - rho**2) * eps)
+    return pre, post
 
 
 def simulate_experiment_portfolio(
