@@ -232,7 +232,7 @@ def main() -> int:
                 saved = round(N_ARM * target)
                 ROWS.append(
                     Row(
-                        f"  users per arm for the same power, ρ = {rho}",
+                        f"  users per arm for the same power, n·(1 − ρ²), ρ = {rho}",
                         f"{N_ARM - saved:,} of {N_ARM:,}",
                         "",
                         None,

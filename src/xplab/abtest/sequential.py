@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -62,7 +62,6 @@ class SequentialResult(ResultMixin):
     lower: np.ndarray
     upper: np.ndarray
     alpha: float
-    mixing_variance: float = field(repr=False)
 
     @property
     def significant(self) -> np.ndarray:
@@ -294,7 +293,6 @@ def msprt_test(
         lower=lower,
         upper=upper,
         alpha=alpha,
-        mixing_variance=tau**2,
     )
 
 
@@ -382,7 +380,6 @@ def confidence_sequence(
         lower=lower,
         upper=upper,
         alpha=alpha,
-        mixing_variance=rho**2,
     )
 
 
