@@ -56,9 +56,10 @@ def test_unequal_looks_spend_exactly_the_planned_alpha(spending):
 
 
 def test_pocock_equal_looks_and_single_look():
-    # Pocock-type Lan-DeMets, 5 equal looks, two-sided 0.05:
-    # R gsDesign::gsDesign(k = 5, test.type = 2, alpha = 0.025, sfu = sfLDPocock)$upper$bound
-    # gives 2.438, 2.427, 2.410, 2.397, 2.386
+    # Pocock-type Lan-DeMets, 5 equal looks, two-sided 0.05. The values are those
+    # tabulated for R gsDesign::gsDesign(k = 5, test.type = 2, alpha = 0.025,
+    # sfu = sfLDPocock)$upper$bound; R is not available here to re-run it, so the
+    # independent check is the multivariate-normal test above.
     b = group_sequential_bounds([0.2, 0.4, 0.6, 0.8, 1.0], spending="pocock")
     assert b.bounds == pytest.approx([2.438, 2.427, 2.410, 2.397, 2.386], abs=0.005)
     one = group_sequential_bounds([1.0])
