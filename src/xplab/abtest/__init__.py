@@ -9,36 +9,58 @@ dataclasses with ``summary()`` and notebook rendering.
 from ._common import SmallSampleWarning
 from .arms import ArmCounts, arm_counts, segment_proportion_tests
 from .bayes import BayesResult, bayes_proportions
+from .cuped import CupedTestResult, cuped_test
 from .groupstats import GroupStats
 from .heterogeneity import HeterogeneityResult, heterogeneity_test
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
+from .plan import ExperimentPlan, power_means, sample_size_means
 from .power import mde_proportions, power_proportions, sample_size_proportions
 from .proportions import ProportionTestResult, proportion_test
 from .ratio import RatioTestResult, ratio_test
+from .sequential import (
+    GroupSequentialBounds,
+    SequentialResult,
+    confidence_sequence,
+    group_sequential_bounds,
+    msprt_test,
+)
+from .shrinkage import ShrinkageResult, shrink
 from .srm import SRMResult, srm_test
 
 __all__ = [
     "AdjustedPValues",
     "ArmCounts",
     "BayesResult",
+    "CupedTestResult",
+    "ExperimentPlan",
+    "GroupSequentialBounds",
     "GroupStats",
     "HeterogeneityResult",
     "MeanTestResult",
     "ProportionTestResult",
     "RatioTestResult",
     "SRMResult",
+    "SequentialResult",
+    "ShrinkageResult",
     "SmallSampleWarning",
     "adjust_pvalues",
     "arm_counts",
     "bayes_proportions",
+    "confidence_sequence",
+    "cuped_test",
+    "group_sequential_bounds",
     "heterogeneity_test",
     "mde_proportions",
     "mean_test",
+    "msprt_test",
+    "power_means",
     "power_proportions",
     "proportion_test",
     "ratio_test",
+    "sample_size_means",
     "sample_size_proportions",
     "segment_proportion_tests",
+    "shrink",
     "srm_test",
 ]

@@ -7,6 +7,7 @@ from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
 from .bots import suspected_bots
 from .latency import simulate_latency_rollout
+from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
 from .organ_donations import load_organ_donations
 from .simulate import simulate_button_test
@@ -19,6 +20,8 @@ __all__ = [
     "load_movielens_100k",
     "load_organ_donations",
     "simulate_button_test",
+    "simulate_experiment_portfolio",
     "simulate_latency_rollout",
+    "simulate_media_experiment",
     "suspected_bots",
 ]

@@ -1,0 +1,96 @@
+import pytest
+
+from xplab.abtest import ExperimentPlan, power_means, power_proportions, sample_size_means
+from xplab.abtest.power import sample_size_proportions
+
+BASE = {
+    "hypothesis": "Personalised headlines raise reading time",
+    "primary_metric": "engagement index per user (14 days)",
+    "baseline": 100.0,
+    "mde": 1.0,
+    "standard_deviation": 20.0,
+    "metric_type": "mean",
+    "sample_size_per_arm": 6280,
+    "daily_traffic": 1000,
+    "duration_days": 14,
+    "stopping_rule": "fixed horizon: one analysis on day 14",
+    "decision_rule": "ship if the CUPED estimate is significant and > 0",
+    "guardrails": ("MAU", "unsubscribe rate"),
+}
+
+
+def test_mean_power_formula():
+    # 2 * (20 * (z_0.975 + z_0.8) / 1)^2 = 6279.1, rounded up
+    assert sample_size_means(1.0, 20.0) == 6280
+    assert power_means(1.0, 20.0, 6280) == pytest.approx(0.8, abs=2e-4)
+    assert power_means(1.0, 20.0, 6279) < 0.8
+    # statsmodels.stats.power.NormalIndPower().solve_power(effect_size=0.05, alpha=0.05,
+    # power=0.8, ratio=1) = 6279.1
+    from statsmodels.stats.power import NormalIndPower
+
+    ref = NormalIndPower().solve_power(effect_size=1 / 20, alpha=0.05, power=0.8, ratio=1)
+    assert sample_size_means(1.0, 20.0) == int(ref) + 1
+
+
+def test_valid_plan_renders_as_a_card():
+    plan = ExperimentPlan(**BASE)
+    assert plan.achieved_power >= 0.8
+    assert plan.required_sample_size == 6280
+    text = plan.summary()
+    for piece in ("Hypothesis", "Guardrails", "MAU, unsubscribe rate", "Stopping rule", "6,280"):
+        assert piece in text
+    html = plan._repr_html_()
+    assert html.startswith("<div") and "Decision rule" in html
+    assert "ExperimentPlan(" in repr(plan)
+
+
+def test_proportion_plan_uses_power_proportions():
+    n = sample_size_proportions(0.10, 0.01)
+    plan = ExperimentPlan(
+        **{
+            **BASE,
+            "metric_type": "proportion",
+            "baseline": 0.10,
+            "mde": 0.01,
+            "standard_deviation": None,
+            "sample_size_per_arm": n,
+            "daily_traffic": 3000,
+        }
+    )
+    assert plan.achieved_power == pytest.approx(power_proportions(0.10, 0.01, n))
+
+
+def test_underpowered_plan_is_rejected_with_the_size_needed():
+    with pytest.raises(
+        ValueError, match=r"reaches power 0\.\d+, not the claimed 0.8.*6,280 per arm"
+    ):
+        ExperimentPlan(**{**BASE, "sample_size_per_arm": 3000})
+
+
+def test_traffic_must_deliver_the_sample():
+    with pytest.raises(ValueError, match=r"brings 10,500 users.*run 17 days"):
+        ExperimentPlan(**{**BASE, "daily_traffic": 750})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"hypothesis": " "}, "hypothesis must be a non-empty string"),
+        ({"guardrails": "MAU"}, "guardrails must be a tuple"),
+        ({"metric_type": "ratio"}, "metric_type must be one of"),
+        ({"standard_deviation": None}, "needs standard_deviation"),
+        ({"metric_type": "proportion", "baseline": 0.1}, "standard_deviation applies"),
+        (
+            {"metric_type": "proportion", "baseline": 2.0, "standard_deviation": None},
+            "baseline must be in",
+        ),
+        ({"mde": -1.0}, "mde must be > 0"),
+        ({"duration_days": 5}, "duration_days must be >= 7"),
+        ({"sample_size_per_arm": 1.5}, "sample_size_per_arm must be a whole number"),
+        ({"power": 1.0}, "power must be in"),
+        ({"alternative": "greater"}, "alternative must be one of"),
+    ],
+)
+def test_plan_bad_input(change, message):
+    with pytest.raises(ValueError, match=message):
+        ExperimentPlan(**{**BASE, **change})
