@@ -10,6 +10,7 @@ from .bayes import BayesResult, bayes_proportions
 from .groupstats import GroupStats
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
+from .noninferiority import NoninferiorityResult, noninferiority_test
 from .power import mde_proportions, power_proportions, sample_size_proportions
 from .proportions import ProportionTestResult, proportion_test
 from .ratio import RatioTestResult, ratio_test
@@ -20,6 +21,7 @@ __all__ = [
     "BayesResult",
     "GroupStats",
     "MeanTestResult",
+    "NoninferiorityResult",
     "ProportionTestResult",
     "RatioTestResult",
     "SRMResult",
@@ -27,6 +29,7 @@ __all__ = [
     "bayes_proportions",
     "mde_proportions",
     "mean_test",
+    "noninferiority_test",
     "power_proportions",
     "proportion_test",
     "ratio_test",
