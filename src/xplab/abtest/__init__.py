@@ -11,6 +11,7 @@ from .groupstats import GroupStats
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
 from .noninferiority import NoninferiorityResult, noninferiority_test
+from .poststrat import PoststratifiedResult, poststratified_test
 from .power import mde_proportions, power_proportions, sample_size_proportions
 from .proportions import ProportionTestResult, proportion_test
 from .ratio import RatioTestResult, ratio_test
@@ -22,6 +23,7 @@ __all__ = [
     "GroupStats",
     "MeanTestResult",
     "NoninferiorityResult",
+    "PoststratifiedResult",
     "ProportionTestResult",
     "RatioTestResult",
     "SRMResult",
@@ -30,6 +32,7 @@ __all__ = [
     "mde_proportions",
     "mean_test",
     "noninferiority_test",
+    "poststratified_test",
     "power_proportions",
     "proportion_test",
     "ratio_test",
