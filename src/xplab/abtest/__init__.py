@@ -7,6 +7,7 @@ dataclasses with ``summary()`` and notebook rendering.
 """
 
 from .bayes import BayesResult, bayes_proportions
+from .decision import Decision, decide
 from .groupstats import GroupStats
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
@@ -20,6 +21,7 @@ from .srm import SRMResult, srm_test
 __all__ = [
     "AdjustedPValues",
     "BayesResult",
+    "Decision",
     "GroupStats",
     "MeanTestResult",
     "NoninferiorityResult",
@@ -29,6 +31,7 @@ __all__ = [
     "SRMResult",
     "adjust_pvalues",
     "bayes_proportions",
+    "decide",
     "mde_proportions",
     "mean_test",
     "noninferiority_test",
