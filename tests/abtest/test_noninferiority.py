@@ -165,6 +165,12 @@ def test_bad_arms():
             GroupStats.from_arrays([1.0, 2.0]),
             margin=0.1,
         )
+    with pytest.raises(ValueError, match="does not adjust for a covariate"):
+        noninferiority_test(
+            GroupStats.from_arrays([1.0, 2.0, 3.0], covariate=[1.0, 0.0, 2.0]),
+            GroupStats.from_arrays([1.0, 2.0, 4.0], covariate=[1.0, 0.0, 2.0]),
+            margin=0.1,
+        )
     with pytest.raises(ValueError, match="at least 2 units"):
         noninferiority_test(GroupStats.from_counts(1, 1), GroupStats.from_counts(3, 5), margin=0.1)
     with pytest.raises(ValueError, match="standard error is 0"):

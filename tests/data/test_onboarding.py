@@ -80,14 +80,14 @@ def test_novelty_fades_and_leaves_survival_alone():
 
 
 def test_observed_effects_match_the_truth_on_a_large_sample():
-    s = simulate_onboarding(40_000, early_effect=0.1, crash_effect=0.5, seed=7)
+    s = simulate_onboarding(20_000, early_effect=0.1, crash_effect=0.5, seed=7)
     g = s.users.groupby("variant")
     diff = g["retained_7d"].mean()
-    # the observed difference estimates the sample effect: within 4 standard errors (~.02)
-    assert diff["treatment"] - diff["control"] == pytest.approx(s.truth["retained_7d"], abs=0.02)
+    # the observed difference estimates the sample effect: within 4 standard errors (.028)
+    assert diff["treatment"] - diff["control"] == pytest.approx(s.truth["retained_7d"], abs=0.028)
     assert s.users["power_user"].mean() == pytest.approx(0.2, abs=0.01)
     ratio = g["crashes_14"].sum() / g["sessions_14"].sum()
-    assert ratio["treatment"] / ratio["control"] == pytest.approx(1.5, abs=0.15)
+    assert ratio["treatment"] / ratio["control"] == pytest.approx(1.5, abs=0.2)
 
 
 def test_long_frames(sim):

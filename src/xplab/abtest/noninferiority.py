@@ -59,6 +59,12 @@ def _as_stats(x: Any, name: str) -> GroupStats:
 
 
 def _metric(c: GroupStats, t: GroupStats) -> Metric:
+    if c.has_covariate or t.has_covariate:
+        # silently dropping the covariate would report an unadjusted test as if adjusted
+        raise ValueError(
+            "noninferiority_test does not adjust for a covariate: build the arms' GroupStats "
+            "without covariate="
+        )
     if c.has_denominator != t.has_denominator:
         raise ValueError(
             "control and treatment must both have a denominator (a ratio metric) or neither"
@@ -148,8 +154,9 @@ def noninferiority_test(
     Raises
     ------
     ValueError
-        For a margin ≤ 0, arms of different kinds, fewer than 2 units in an
-        arm, or when the standard error is 0.
+        For a margin ≤ 0, arms of different kinds, arms with a covariate (not
+        supported), fewer than 2 units in an arm, or when the standard error
+        is 0.
 
     Examples
     --------
