@@ -10,11 +10,14 @@ from ._common import SmallSampleWarning
 from .arms import ArmCounts, arm_counts, segment_proportion_tests
 from .bayes import BayesResult, bayes_proportions
 from .cuped import CupedTestResult, cuped_test
+from .decision import Decision, decide
 from .groupstats import GroupStats
 from .heterogeneity import HeterogeneityResult, heterogeneity_test
 from .means import MeanTestResult, mean_test
 from .multiple import AdjustedPValues, adjust_pvalues
+from .noninferiority import NoninferiorityResult, noninferiority_test
 from .plan import ExperimentPlan, power_means, sample_size_means
+from .poststrat import PoststratifiedResult, poststratified_test
 from .power import mde_proportions, power_proportions, sample_size_proportions
 from .proportions import ProportionTestResult, proportion_test
 from .ratio import RatioTestResult, ratio_test
@@ -33,11 +36,14 @@ __all__ = [
     "ArmCounts",
     "BayesResult",
     "CupedTestResult",
+    "Decision",
     "ExperimentPlan",
     "GroupSequentialBounds",
     "GroupStats",
     "HeterogeneityResult",
     "MeanTestResult",
+    "NoninferiorityResult",
+    "PoststratifiedResult",
     "ProportionTestResult",
     "RatioTestResult",
     "SRMResult",
@@ -49,11 +55,14 @@ __all__ = [
     "bayes_proportions",
     "confidence_sequence",
     "cuped_test",
+    "decide",
     "group_sequential_bounds",
     "heterogeneity_test",
     "mde_proportions",
     "mean_test",
     "msprt_test",
+    "noninferiority_test",
+    "poststratified_test",
     "power_means",
     "power_proportions",
     "proportion_test",

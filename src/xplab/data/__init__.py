@@ -9,6 +9,7 @@ from .bots import suspected_bots
 from .latency import simulate_latency_rollout
 from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
+from .onboarding import OnboardingData, simulate_onboarding
 from .organ_donations import load_organ_donations
 from .simulate import simulate_button_test
 
@@ -16,6 +17,7 @@ __all__ = [
     "ChecksumError",
     "DatasetUnavailableError",
     "MovieLens100K",
+    "OnboardingData",
     "load_bbc_news",
     "load_movielens_100k",
     "load_organ_donations",
@@ -23,5 +25,6 @@ __all__ = [
     "simulate_experiment_portfolio",
     "simulate_latency_rollout",
     "simulate_media_experiment",
+    "simulate_onboarding",
     "suspected_bots",
 ]
