@@ -84,12 +84,15 @@ def check_successes(successes: Any, n: Any, *, arm: str) -> tuple[int, int]:
     return s, total
 
 
-def as_real_array(x: Any, *, name: str) -> np.ndarray:
+def as_real_array(x: Any, *, name: str, allow_bool: bool = False) -> np.ndarray:
     """A float array (any shape) of finite real numbers.
 
-    Strings (even numeric ones such as ``"3"``), booleans, ``None`` and other
-    non-numbers are rejected rather than converted, so a column read as text
-    or a mask passed by mistake never turns silently into numbers.
+    Strings (even numeric ones such as ``"3"``), ``None`` and other non-numbers
+    are rejected rather than converted, so a column read as text never turns
+    silently into numbers. Booleans are rejected too, unless ``allow_bool``:
+    for per-unit outcome data a boolean array (a 0/1 outcome such as
+    "converted") is data and becomes 0.0/1.0, but booleans are never counts,
+    sizes, p-values or standard errors.
     """
     if x is None:
         raise ValueError(f"{name} must be numbers, got None")
@@ -100,15 +103,13 @@ def as_real_array(x: Any, *, name: str) -> np.ndarray:
     except (TypeError, ValueError) as exc:  # e.g. ragged nested lists
         raise ValueError(f"{name} must be an array of numbers: {exc}") from None
     kind = raw.dtype.kind
-    if kind == "b":
-        raise ValueError(
-            f"{name} must be numbers, got booleans; convert 0/1 data with .astype(int)"
-        )
+    if kind == "b" and not allow_bool:
+        raise ValueError(f"{name} must be numbers, got booleans")
     if kind == "O":
         for value in raw.ravel():
             if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
                 raise ValueError(f"{name} must hold only real numbers, found {value!r:.40}")
-    elif kind not in "iuf":
+    elif kind not in "biuf":
         raise ValueError(f"{name} must be an array of numbers, got dtype {raw.dtype}")
     try:
         arr = raw.astype(float)
@@ -120,10 +121,10 @@ def as_real_array(x: Any, *, name: str) -> np.ndarray:
     return arr
 
 
-def as_1d_array(x: Any, *, name: str, min_size: int = 1) -> np.ndarray:
+def as_1d_array(x: Any, *, name: str, min_size: int = 1, allow_bool: bool = False) -> np.ndarray:
     """A 1-D float array of finite values with at least ``min_size`` entries
     (see :func:`as_real_array` for what is rejected)."""
-    arr = as_real_array(x, name=name)
+    arr = as_real_array(x, name=name, allow_bool=allow_bool)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size < min_size:

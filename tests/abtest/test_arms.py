@@ -5,22 +5,23 @@ from xplab import abtest
 
 
 def _frame():
+    # ten copies of a small log, so every expected cell count is at least 5
     return pd.DataFrame(
         {
-            "variant": ["control", "treatment"] * 5,
-            "segment": ["new"] * 4 + ["returning"] * 6,
-            "clicked": [1, 1, 0, 1, 0, 0, 1, 1, 0, 1],
+            "variant": ["control", "treatment"] * 50,
+            "segment": (["new"] * 4 + ["returning"] * 6) * 10,
+            "clicked": [1, 1, 0, 1, 0, 0, 1, 1, 0, 1] * 10,
         }
     )
 
 
 def test_arm_counts_in_proportion_test_order():
     counts = abtest.arm_counts(_frame(), "clicked")
-    assert tuple(counts) == (2, 5, 4, 5)
-    assert abtest.proportion_test(*counts) == abtest.proportion_test(2, 5, 4, 5)
-    assert "n_c=5" in repr(counts)
+    assert tuple(counts) == (20, 50, 40, 50)
+    assert abtest.proportion_test(*counts) == abtest.proportion_test(20, 50, 40, 50)
+    assert "n_c=50" in repr(counts)
     flags = _frame().assign(clicked=_frame()["clicked"].astype(bool))
-    assert tuple(abtest.arm_counts(flags, "clicked")) == (2, 5, 4, 5)
+    assert tuple(abtest.arm_counts(flags, "clicked")) == (20, 50, 40, 50)
 
 
 def test_segment_tests_match_one_test_per_segment():

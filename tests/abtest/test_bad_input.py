@@ -41,7 +41,6 @@ BAD: dict[str, dict[str, Any]] = {
     },
     ARRAY: {
         "numeric strings": ["1", "2", "3", "4"],
-        "booleans": [True, False, True, True],
         "NaN": [1.0, float("nan"), 2.0, 3.0],
         "inf": [1.0, float("inf"), 2.0, 3.0],
         "None": None,

@@ -3,8 +3,8 @@ import math
 import pytest
 
 from xplab.abtest import (
-    Decision,
     GroupStats,
+    LaunchDecision,
     decide,
     mean_test,
     noninferiority_test,
@@ -51,7 +51,7 @@ def test_guardrail_fixtures_have_the_intended_verdicts():
 )
 def test_rule_table(primary, guards, expected):
     d = decide(primary, guards)
-    assert isinstance(d, Decision)
+    assert isinstance(d, LaunchDecision)
     assert d.decision == expected
 
 
@@ -78,7 +78,7 @@ def test_table_and_rendering():
     assert "SHIP" in d.summary()
     html = d._repr_html_()
     assert "<table" in html and "crash rate" in html
-    assert repr(d).startswith("Decision(decision='ship'")
+    assert repr(d).startswith("LaunchDecision(decision='ship'")
 
 
 def test_mean_test_as_primary():

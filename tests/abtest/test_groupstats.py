@@ -87,7 +87,7 @@ def test_huge_values_raise_a_clear_error_instead_of_inf():
     ("call", "message"),
     [
         (lambda: GroupStats.from_arrays([1.0, 2.0], covariate=[1.0]), r"covariate must have one"),
-        (lambda: GroupStats.from_arrays([True, False]), r"y must be numbers, got booleans"),
+        (lambda: GroupStats.from_arrays([True, None]), r"y must hold only real numbers"),
         (lambda: GroupStats.from_arrays(["1", "2"]), r"y must be an array of numbers"),
         (lambda: GroupStats.from_counts(11, 10), r"successes \(11\) exceeds n \(10\)"),
         (lambda: GroupStats.from_sums(10, 5.0, 3.0, covariate_sum=1.0), r"a covariate needs"),
@@ -105,3 +105,10 @@ def test_huge_values_raise_a_clear_error_instead_of_inf():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_boolean_outcomes_are_zero_one_data():
+    # a boolean column ("converted") is the natural form of a 0/1 metric
+    flags = GroupStats.from_arrays(np.array([True, False, True, True]))
+    assert flags == GroupStats.from_arrays([1.0, 0.0, 1.0, 1.0])
+    assert flags.binary

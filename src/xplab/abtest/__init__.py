@@ -10,7 +10,7 @@ from ._common import SmallSampleWarning
 from .arms import ArmCounts, arm_counts, segment_proportion_tests
 from .bayes import BayesResult, bayes_proportions
 from .cuped import CupedTestResult, cuped_test
-from .decision import Decision, decide
+from .decision import LaunchDecision, decide
 from .groupstats import GroupStats
 from .heterogeneity import HeterogeneityResult, heterogeneity_test
 from .means import MeanTestResult, mean_test
@@ -36,11 +36,11 @@ __all__ = [
     "ArmCounts",
     "BayesResult",
     "CupedTestResult",
-    "Decision",
     "ExperimentPlan",
     "GroupSequentialBounds",
     "GroupStats",
     "HeterogeneityResult",
+    "LaunchDecision",
     "MeanTestResult",
     "NoninferiorityResult",
     "PoststratifiedResult",

@@ -119,9 +119,9 @@ def segment_proportion_tests(
     Examples
     --------
     >>> df = pd.DataFrame({
-    ...     "variant": ["control", "treatment"] * 4,
-    ...     "segment": ["new"] * 4 + ["returning"] * 4,
-    ...     "clicked": [0, 1, 1, 1, 0, 0, 1, 1],
+    ...     "variant": ["control", "treatment"] * 40,
+    ...     "segment": (["new"] * 4 + ["returning"] * 4) * 10,
+    ...     "clicked": [0, 1, 1, 1, 0, 0, 1, 1] * 10,
     ... })
     >>> segment_proportion_tests(df, "clicked", "segment")["estimate"].round(2).tolist()
     [0.5, 0.0]

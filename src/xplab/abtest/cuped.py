@@ -127,7 +127,7 @@ def cuped_test(
     c = _check_arm(control, "control")
     t = _check_arm(treatment, "treatment")
     alpha = check_alpha(alpha)
-    alternative = check_alternative(alternative)  # type: ignore[assignment]
+    alternative = check_alternative(alternative)
     n_c, n_t = c.n, t.n
     if n_c + n_t < 4:
         raise ValueError(f"CUPED needs at least 4 units in total (3 parameters), got {n_c + n_t}")

@@ -36,7 +36,7 @@ class MetricRow:
 
 
 @dataclass(frozen=True, repr=False)
-class Decision:
+class LaunchDecision:
     """Result of :func:`decide`: the ``decision``, the ``reason`` and one
     :class:`MetricRow` per metric (``rows``; ``table`` as a DataFrame)."""
 
@@ -76,7 +76,7 @@ class Decision:
         )
 
     def __repr__(self) -> str:
-        return f"Decision(decision={self.decision!r}, reason={self.reason!r})"
+        return f"LaunchDecision(decision={self.decision!r}, reason={self.reason!r})"
 
     def summary(self) -> str:
         """The decision, its reason and the table as plain text."""
@@ -105,7 +105,7 @@ def decide(
     *,
     primary_name: str = "primary",
     higher_is_better: bool = True,
-) -> Decision:
+) -> LaunchDecision:
     """Ship, don't ship or keep testing, from the primary test and the guardrails.
 
     The rule (fixed before the data):
@@ -158,7 +158,7 @@ def decide(
 
     Returns
     -------
-    Decision
+    LaunchDecision
         ``decision``, ``reason``, ``rows``; ``table`` (a DataFrame),
         ``summary()`` and an HTML table in notebooks.
 
@@ -230,4 +230,4 @@ def decide(
         )
     else:
         decision, reason = "ship", "primary improved and every guardrail is non-inferior"
-    return Decision(decision=decision, reason=reason, rows=tuple(rows))
+    return LaunchDecision(decision=decision, reason=reason, rows=tuple(rows))

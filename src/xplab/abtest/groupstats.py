@@ -121,12 +121,12 @@ class GroupStats:
         Two passes (means, then centred sums), so the summary is as precise as
         the data allow.
         """
-        y_arr = as_1d_array(y, name="y")
+        y_arr = as_1d_array(y, name="y", allow_bool=True)
         cols = {"y": y_arr}
         for name, values in (("covariate", covariate), ("denominator", denominator)):
             if values is None:
                 continue
-            arr = as_1d_array(values, name=name)
+            arr = as_1d_array(values, name=name, allow_bool=name == "covariate")
             if arr.size != y_arr.size:
                 raise ValueError(
                     f"{name} must have one value per unit of y ({y_arr.size}), got {arr.size}"

@@ -82,7 +82,7 @@ def mean_test(
     True
     """
     raw = {
-        name: as_1d_array(x, name=name, min_size=2)
+        name: as_1d_array(x, name=name, min_size=2, allow_bool=True)
         for name, x in (("x_c", x_c), ("x_t", x_t))
         if not isinstance(x, GroupStats)
     }

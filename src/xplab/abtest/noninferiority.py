@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from scipy import stats
 
-from .._validate import check_alpha, check_positive
+from .._validate import Alternative, check_alpha, check_positive
 from ._common import TestResult, confidence_interval, p_value, relative
 from .groupstats import GroupStats
 from .ratio import delta_from_moments
@@ -191,7 +191,7 @@ def noninferiority_test(
         df = (var_c + var_t) ** 2 / (var_c**2 / (c.n - 1) + var_t**2 / (t.n - 1))
         dist = stats.t(df)
     diff = value_t - value_c
-    alternative = "larger" if higher else "smaller"
+    alternative: Alternative = "larger" if higher else "smaller"
     bound = -m if higher else m
     statistic = (diff - bound) / se
     p = float(p_value(statistic, alternative, dist))

@@ -59,7 +59,7 @@ def power_means(
     sd = check_positive(standard_deviation, name="standard_deviation")
     n = check_positive(n_per_group, name="n_per_group")
     alpha = check_alpha(alpha)
-    alternative = check_alternative(alternative)  # type: ignore[assignment]
+    alternative = check_alternative(alternative)
     z = stats.norm.isf(alpha / 2 if alternative == "two-sided" else alpha)
     return float(stats.norm.cdf(delta / (sd * math.sqrt(2 / n)) - z))
 
@@ -84,7 +84,7 @@ def sample_size_means(
     sd = check_positive(standard_deviation, name="standard_deviation")
     alpha = check_alpha(alpha)
     power = check_probability(power, name="power")
-    alternative = check_alternative(alternative)  # type: ignore[assignment]
+    alternative = check_alternative(alternative)
     z = stats.norm.isf(alpha / 2 if alternative == "two-sided" else alpha)
     n = 2 * (sd * (z + stats.norm.ppf(power)) / delta) ** 2
     return math.ceil(n - 1e-9)

@@ -116,8 +116,8 @@ def poststratified_test(
     >>> round(r.estimate, 3), round(r.unadjusted_estimate, 3)
     (1.076, 2.033)
     """
-    yc = as_1d_array(y_c, name="y_c", min_size=2)
-    yt = as_1d_array(y_t, name="y_t", min_size=2)
+    yc = as_1d_array(y_c, name="y_c", min_size=2, allow_bool=True)
+    yt = as_1d_array(y_t, name="y_t", min_size=2, allow_bool=True)
     sc = _labels(strata_c, "strata_c", yc.size)
     st = _labels(strata_t, "strata_t", yt.size)
     alpha = check_alpha(alpha)

@@ -140,8 +140,8 @@ def _looks_from_arrays(
     control: Any, treatment: Any, looks: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per look: sizes, means and sample variances of each arm (cumulative)."""
-    c = as_1d_array(control, name="control", min_size=2)
-    t = as_1d_array(treatment, name="treatment", min_size=2)
+    c = as_1d_array(control, name="control", min_size=2, allow_bool=True)
+    t = as_1d_array(treatment, name="treatment", min_size=2, allow_bool=True)
     if looks is None:
         if c.size != t.size:
             raise ValueError(

@@ -247,7 +247,7 @@ def twfe(
         },
     )
     alpha = check_alpha(alpha)
-    alternative = check_alternative(alternative)  # type: ignore[assignment]
+    alternative = check_alternative(alternative)
     data = pd.DataFrame(
         {
             "y": numeric_column(df, outcome, name="outcome"),

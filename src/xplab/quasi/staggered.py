@@ -162,7 +162,7 @@ def callaway_santanna(
         control_group, ("never-treated", "not-yet-treated"), name="control_group"
     )
     alpha = check_alpha(alpha)
-    alternative = check_alternative(alternative)  # type: ignore[assignment]
+    alternative = check_alternative(alternative)
     y = numeric_column(df, outcome, name="outcome")
     t = numeric_column(df, time, name="time")
     g = first_treated_column(df, first_treated)
