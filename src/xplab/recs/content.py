@@ -182,15 +182,22 @@ class TfidfRecommender:
             near = (self.vectors_ @ self.vectors_[blocked].T).toarray()
             allowed &= ~(near >= self.duplicate_threshold).any(axis=1)
         order = np.flatnonzero(allowed)[np.argsort(-scores[allowed], kind="stable")]
-        chosen: list[int] = []
-        for i in order:
-            if chosen:
-                sim = (self.vectors_[chosen] @ self.vectors_[i].T).toarray().ravel()
-                if (sim >= self.duplicate_threshold).any():
-                    continue
-            chosen.append(int(i))
-            if len(chosen) == k:
+        # Near-duplicates among the leaders are checked on a dense block of the
+        # top m candidates; m doubles in the rare case that is not enough.
+        m = min(order.size, 2 * k + 20)
+        while True:
+            top = order[:m]
+            block = (self.vectors_[top] @ self.vectors_[top].T).toarray()
+            kept: list[int] = []
+            for i in range(top.size):
+                if not kept or not (block[i, kept] >= self.duplicate_threshold).any():
+                    kept.append(i)
+                    if len(kept) == k:
+                        break
+            if len(kept) == k or m == order.size:
                 break
+            m = min(order.size, 2 * m)
+        chosen = top[kept]
         return pd.DataFrame(
             {
                 "article_id": self.article_ids_.to_numpy()[chosen],
