@@ -9,6 +9,7 @@ from .bots import suspected_bots
 from .latency import simulate_latency_rollout
 from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
+from .news import NewsReaders
 from .onboarding import OnboardingData, simulate_onboarding
 from .organ_donations import load_organ_donations
 from .simulate import simulate_button_test
@@ -17,6 +18,7 @@ __all__ = [
     "ChecksumError",
     "DatasetUnavailableError",
     "MovieLens100K",
+    "NewsReaders",
     "OnboardingData",
     "load_bbc_news",
     "load_movielens_100k",

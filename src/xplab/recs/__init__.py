@@ -4,6 +4,7 @@ Every model: ``.fit(train)`` returns itself; ``.recommend(user_ids, k=10)``
 returns ``user_id, item_id, rank, score``; rating models also ``.predict``.
 """
 
+from .content import HybridRecommender, TfidfRecommender, recency_popularity
 from .ease import EASE
 from .knn import ItemKNN, UserKNN, user_similarity
 from .metrics import (
@@ -18,23 +19,31 @@ from .metrics import (
     recall_at_k,
 )
 from .popularity import Popularity
+from .rerank import list_diversity, mmr, topic_coverage, topic_entropy
 from .split import chronological_split, stratified_split
 
 __all__ = [
     "EASE",
     "Evaluation",
+    "HybridRecommender",
     "ItemKNN",
     "Popularity",
+    "TfidfRecommender",
     "UserKNN",
     "catalog_coverage",
     "chronological_split",
     "evaluate",
     "intra_list_diversity",
+    "list_diversity",
     "map_at_k",
+    "mmr",
     "ndcg_at_k",
     "novelty",
     "precision_at_k",
     "recall_at_k",
+    "recency_popularity",
     "stratified_split",
+    "topic_coverage",
+    "topic_entropy",
     "user_similarity",
 ]

@@ -1,0 +1,79 @@
+"""MMR re-ranking against a direct implementation of its formula, and list diversity."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from xplab.recs import intra_list_diversity, list_diversity, mmr, topic_coverage, topic_entropy
+
+
+def mmr_by_the_formula(scores, sim, lam, k):
+    """Carbonell & Goldstein (1998), eq. 1, written as a plain loop; ties go to the
+    more relevant item, as documented in mmr()."""
+    chosen = []
+    while len(chosen) < k:
+        best, best_value = None, -np.inf
+        for i in range(len(scores)):
+            if i in chosen:
+                continue
+            penalty = max((sim[i][j] for j in chosen), default=0.0)
+            value = lam * scores[i] - (1 - lam) * penalty
+            if value > best_value or (value == best_value and scores[i] > scores[best]):
+                best, best_value = i, value
+        chosen.append(best)
+    return chosen
+
+
+@pytest.mark.parametrize("lam", [1.0, 0.7, 0.3, 0.0])
+def test_mmr_matches_the_formula(lam):
+    rng = np.random.default_rng(int(lam * 10))
+    F = rng.random((30, 4))
+    sim = (F @ F.T) / np.outer(np.linalg.norm(F, axis=1), np.linalg.norm(F, axis=1))
+    scores = rng.random(30)
+    out = mmr(np.arange(30) + 100, scores, sim, lambda_=lam, k=8)
+    expected = mmr_by_the_formula(scores, sim, lam, 8)
+    assert out["item_id"].tolist() == [i + 100 for i in expected]
+    np.testing.assert_allclose(out["score"], scores[expected])
+    assert out["rank"].tolist() == list(range(1, 9))
+    if lam == 1.0:
+        assert expected == list(np.argsort(-scores)[:8])
+
+
+def test_mmr_errors():
+    sim = np.eye(3)
+    with pytest.raises(ValueError, match="lambda_"):
+        mmr([1, 2, 3], [0.1, 0.2, 0.3], sim, lambda_=1.2, k=2)
+    with pytest.raises(ValueError, match="k \\(4\\) exceeds"):
+        mmr([1, 2, 3], [0.1, 0.2, 0.3], sim, lambda_=0.5, k=4)
+    with pytest.raises(ValueError, match="scores has 2"):
+        mmr([1, 2, 3], [0.1, 0.2], sim, lambda_=0.5, k=2)
+    with pytest.raises(ValueError, match="similarity must have shape"):
+        mmr([1, 2, 3], [0.1, 0.2, 0.3], np.eye(2), lambda_=0.5, k=2)
+    with pytest.raises(ValueError, match="NaN"):
+        mmr([1, 2, 3], [0.1, np.nan, 0.3], sim, lambda_=0.5, k=2)
+    with pytest.raises(TypeError):
+        mmr([1, 2, 3], [0.1, 0.2, 0.3], sim, 0.5, 2)
+
+
+def test_list_diversity_agrees_with_intra_list_diversity():
+    rng = np.random.default_rng(4)
+    F = rng.random((6, 3))
+    unit = F / np.linalg.norm(F, axis=1, keepdims=True)
+    recs = pd.DataFrame({"user_id": 1, "item_id": range(6), "rank": range(1, 7)})
+    expected = intra_list_diversity(recs, pd.DataFrame(F), k=6)
+    assert list_diversity(unit @ unit.T) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="square"):
+        list_diversity(np.ones((2, 3)))
+
+
+def test_topic_coverage_and_entropy():
+    topics = ["sport", "sport", "tech", "politics"]
+    assert topic_coverage(topics, n_topics=5) == 0.6
+    # reference: scipy.stats.entropy of the shares (1/2, 1/4, 1/4) in base 2 = 1.5
+    assert topic_entropy(topics) == pytest.approx(stats.entropy([2, 1, 1], base=2))
+    assert topic_entropy(["tech"] * 3) == 0.0
+    with pytest.raises(ValueError, match="more than n_topics"):
+        topic_coverage(topics, n_topics=2)
+    with pytest.raises(ValueError, match="topics is empty"):
+        topic_entropy([])
