@@ -12,6 +12,7 @@ def test_three_kinds_of_feedback():
     wrong = ex.check(0.3)
     assert wrong.status is Status.INCORRECT and "too high" in wrong.message
     assert ex.check(0.2).message.startswith("your value 0.2 is too low")
+    assert ex.hint().body == "think" and "Solution" in repr(ex.solution())
     assert ex.check(0.25).correct
     assert ex.check(np.float64(0.25)).correct
 
@@ -73,6 +74,7 @@ def test_expected_is_computed_once():
 
 
 def test_hints_and_solution_render():
+    # solution= is the deprecated fallback when no solution cell was captured
     ex = Exercise(
         "Q", expected=lambda: 1, hints=["first", "second"], solution="```python\nx = 1\n```"
     )
@@ -113,3 +115,85 @@ def test_bad_definitions_are_rejected():
 )
 def test_compare(answer, expected, ok):
     assert (compare(answer, expected) is None) is ok
+
+
+# -- tolerant, teaching feedback ------------------------------------------------
+
+
+def test_a_value_as_printed_to_4_significant_digits_is_accepted():
+    srm = Exercise("srm", expected=lambda: 1.9751234e-08)
+    assert srm.check(1.975e-08).correct  # as the SRMResult repr prints it
+    assert Exercise("pred", expected=lambda: 3.88312).check(3.883).correct
+    assert not Exercise("pred", expected=lambda: 3.88312).check(3.884).correct
+
+
+def test_exact_questions_refuse_the_printed_value():
+    ex = Exercise("exact", expected=lambda: 3.88312, exact=True)
+    assert not ex.check(3.883).correct and ex.check(3.8831200001).correct
+
+
+def test_sample_sizes_must_be_rounded_up():
+    # 31,262 = abtest.sample_size_proportions(0.17, 0.05, relative=True), unrounded 31,261.14;
+    # 31,258.04 = NormalIndPower().solve_power(proportion_effectsize(0.1785, 0.17), alpha=0.05, power=0.8)
+    ex = Exercise("n", expected=lambda: 31_262, round_up=True, unit="user")
+    assert ex.check(31_262).correct and ex.check(31_262.0).correct
+    for value in (31_261.14, 31_258.04):
+        fb = ex.check(value)
+        assert not fb.correct and "round up to the next whole user" in fb.message
+        assert "too low" not in fb.message
+    assert "round **up**" in ex.check(31_261).message
+    assert "too low" in ex.check(985).message
+
+
+def test_a_percentage_is_told_to_be_a_fraction():
+    fb = Exercise("ctr", expected=lambda: 0.25).check(25)
+    assert "looks like a percentage: give a fraction" in fb.message
+
+
+def test_a_near_miss_suggests_rounding_and_shows_the_digits_that_differ():
+    fb = Exercise("p", expected=lambda: 0.17613).check(0.176)
+    assert "close:" in fb.message and "round an intermediate value" in fb.message
+    assert "0.1760" in fb.message  # enough digits to compare with 0.1761
+    far = Exercise("p", expected=lambda: 0.17613).check(0.5)
+    assert "close" not in far.message and "too high" in far.message
+
+
+def test_a_flipped_sign_is_named():
+    assert "sign is flipped" in Exercise("d", expected=lambda: 0.0078).check(-0.0078).message
+
+
+def test_a_result_object_names_its_field_without_dumping_it():
+    from xplab import abtest
+
+    result = abtest.proportion_test(100, 1000, 130, 1000)
+    fb = Exercise("p", expected=lambda: result.p_value).check(result)
+    assert "you passed the result object (ProportionTestResult): give its `.p_value`" in fb.message
+    assert "0.0" not in fb.message and "estimate=" not in fb.message
+    other = Exercise("p", expected=lambda: 0.5).check(result)
+    assert "give the one number the question asks for" in other.message
+    assert "remove the quotes" in Exercise("p", expected=lambda: 0.5).check("0.5").message
+    assert "`.item()`" in Exercise("p", expected=lambda: 0.5).check(np.array([0.5])).message
+
+
+def test_a_boolean_array_is_accepted_for_a_boolean_series():
+    want = pd.Series([True, False, True], index=[10, 11, 12])
+    ex = Exercise("flags", expected=lambda: want)
+    assert ex.check(np.array([True, False, True])).correct
+    assert ex.check([True, False, True]).correct
+    assert ex.check(want.rename("mine")).correct
+    assert "1 of 3 entries" in ex.check(np.array([True, True, True])).message
+    assert "got shape (2,)" in ex.check(np.array([True, False])).message
+    assert "True/False values" in ex.check(np.array([1, 0, 1])).message
+    assert "different index" in ex.check(pd.Series([True, False, True])).message
+
+
+def test_forbidden_answers_are_refused_even_when_the_values_match():
+    truth = pd.Series([True, False], name="is_bot")
+
+    def no_ground_truth(answer):
+        return "not the ground truth" if getattr(answer, "name", None) == "is_bot" else None
+
+    ex = Exercise("bots", expected=lambda: truth.rename(None), forbidden=no_ground_truth)
+    fb = ex.check(truth)
+    assert not fb.correct and "not the ground truth" in fb.message
+    assert ex.check(truth.rename("flag")).correct

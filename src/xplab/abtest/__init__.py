@@ -6,6 +6,7 @@ treatment > control, 'smaller') are spelled the same; results are frozen
 dataclasses with ``summary()`` and notebook rendering.
 """
 
+from .arms import ArmCounts, arm_counts, segment_proportion_tests
 from .bayes import BayesResult, bayes_proportions
 from .groupstats import GroupStats
 from .means import MeanTestResult, mean_test
@@ -17,6 +18,7 @@ from .srm import SRMResult, srm_test
 
 __all__ = [
     "AdjustedPValues",
+    "ArmCounts",
     "BayesResult",
     "GroupStats",
     "MeanTestResult",
@@ -24,6 +26,7 @@ __all__ = [
     "RatioTestResult",
     "SRMResult",
     "adjust_pvalues",
+    "arm_counts",
     "bayes_proportions",
     "mde_proportions",
     "mean_test",
@@ -31,5 +34,6 @@ __all__ = [
     "proportion_test",
     "ratio_test",
     "sample_size_proportions",
+    "segment_proportion_tests",
     "srm_test",
 ]

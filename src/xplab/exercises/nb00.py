@@ -21,7 +21,6 @@ q1 = Exercise(
         "The click-through rate is the share of visitors who clicked: clicks ÷ visitors.",
         "With a 0/1 array, the mean *is* the share of ones: `CLICKS.mean()`.",
     ],
-    solution="```python\nctr = CLICKS.mean()  # 5 clicks / 20 visitors = 0.25\n```",
 )
 
 q2 = Exercise(
@@ -32,9 +31,4 @@ q2 = Exercise(
         "Lift is the change relative to the control: (treatment − control) ÷ control.",
         "A rate going from 0.10 to 0.11 is a lift of 0.10, i.e. +10 %.",
     ],
-    solution=(
-        "```python\ndef relative_lift(rate_c, rate_t):\n"
-        '    """Relative change of the treatment rate over the control rate."""\n'
-        "    return (rate_t - rate_c) / rate_c\n```"
-    ),
 )

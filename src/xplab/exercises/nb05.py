@@ -96,10 +96,6 @@ q1 = Exercise(
         "Sparsity is the share of the user × item matrix that is *empty*.",
         "1 − (number of ratings) ÷ (number of users × number of items).",
     ],
-    solution=(
-        "```python\nn_users, n_items = ratings['user_id'].nunique(), ratings['item_id'].nunique()\n"
-        "sparsity = 1 - len(ratings) / (n_users * n_items)\n```"
-    ),
 )
 
 q2 = Exercise(
@@ -115,12 +111,6 @@ q2 = Exercise(
         "Centre each vector on its own mean, then take the cosine of the centred vectors.",
         "`a = r_u - r_u.mean(); b = r_v - r_v.mean(); (a @ b) / np.sqrt((a @ a) * (b @ b))`",
     ],
-    solution=(
-        "```python\ndef pearson(r_u, r_v):\n"
-        "    a = np.asarray(r_u, float) - np.mean(r_u)\n"
-        "    b = np.asarray(r_v, float) - np.mean(r_v)\n"
-        "    return (a @ b) / np.sqrt((a @ a) * (b @ b))\n```"
-    ),
 )
 
 q3 = Exercise(
@@ -131,10 +121,6 @@ q3 = Exercise(
         "Start from the user's mean and add the similarity-weighted average of the neighbours' deviations.",
         "`mu_u + (nb['similarity'] * nb['deviation']).sum() / nb['similarity'].sum()`",
     ],
-    solution=(
-        "```python\nprediction = mu_u + (neighbourhood['similarity'] * neighbourhood['deviation']).sum() "
-        "/ neighbourhood['similarity'].sum()\n```"
-    ),
 )
 
 q4 = Exercise(
@@ -144,10 +130,6 @@ q4 = Exercise(
         "Among the user's neighbours (most similar first), find the first who rated the top item.",
         "`nb[nb['neighbour_id'].isin(raters)].iloc[0]['neighbour_id']`",
     ],
-    solution=(
-        "```python\nraters = set(train.loc[train['item_id'] == top_item, 'user_id'])\n"
-        "top_neighbour = int(nb[nb['neighbour_id'].isin(raters)].iloc[0]['neighbour_id'])\n```"
-    ),
 )
 
 q5 = Exercise(
@@ -163,10 +145,6 @@ q5 = Exercise(
         "Look only at the first k recommendations, count how many are relevant, divide by k.",
         "`sum(item in relevant for item in recommended[:k]) / k`",
     ],
-    solution=(
-        "```python\ndef precision_at_k(recommended, relevant, k):\n"
-        "    return sum(item in relevant for item in recommended[:k]) / k\n```"
-    ),
 )
 
 q6 = Exercise(
@@ -176,7 +154,6 @@ q6 = Exercise(
         "Fit EASE for each l2 on the *fit part* of train, score nDCG@10 on the validation part.",
         "Keep the l2 with the highest validation score: `scores.idxmax()`. Never look at test.",
     ],
-    solution="```python\nbest_l2 = int(scores.idxmax())\n```",
 )
 
 q7 = Exercise(
@@ -186,8 +163,4 @@ q7 = Exercise(
         "Recommend the top 10 to every user with `recs.Popularity()`, then `recs.catalog_coverage`.",
         "`recs.catalog_coverage(top10, n_items=train['item_id'].nunique())`",
     ],
-    solution=(
-        "```python\ntop10 = recs.Popularity().fit(train).recommend(users, k=10)\n"
-        "coverage = recs.catalog_coverage(top10, n_items=train['item_id'].nunique())\n```"
-    ),
 )

@@ -1,5 +1,86 @@
-"""The workbook mechanism: checked exercises and the solutions → workbook build."""
+"""The workbook mechanism: checked exercises and the solutions → workbook build.
 
+Authoring checklist
+===================
+
+The complete, executed notebook in ``solutions/`` is the only source. The
+learner's copy in ``notebooks/`` and the model solutions that
+``ex.qN.solution()`` shows are generated from it by
+``python -m xplab.workbook build`` (``make workbook``); ``make test`` fails
+when either is out of date.
+
+Add a chapter
+-------------
+1. Write ``solutions/NN_short_name.ipynb`` (the number orders the course)
+   with the house skeleton: scenario and goals, setup, numbered sections,
+   exercises, interview drill, summary.
+2. Create ``src/xplab/exercises/nbNN.py`` holding the chapter's scenario
+   parameters and its exercises (nothing else: analysis helpers belong in
+   the tested package), and import it in the setup cell:
+   ``from xplab.exercises import nbNN as ex``.
+3. ``make notebooks`` (execute the solutions, then build), and commit
+   ``solutions/``, ``notebooks/`` and ``src/xplab/exercises/solutions.json``.
+
+Add an exercise (every type)
+----------------------------
+In the exercise module, define ``qN = Exercise(...)`` (or
+``MultipleChoice``/``Decision``) whose expected answer is computed by the
+package's tested code, with one to three ``hints``. In the notebook, three
+cells, in this order:
+
+1. the **solution cell**, tagged ``solution``: leading ``#`` comments say
+   what to store where (they stay in the workbook), then the code assigning
+   the answer. The workbook gets ``answer = None  # YOUR CODE HERE`` (or the
+   text in cell metadata ``{"xplab": {"starter": "..."}}``);
+2. the **check cell**, untagged: ``ex.qN.check(answer)``;
+3. the **wrong-answer cell**, tagged ``solution-only``:
+   ``ex.qN.assert_correct(answer)`` and ``ex.qN.assert_incorrect(<a typical
+   mistake>)``. The build hides it from readers of ``solutions/``; the
+   notebook tests still run it.
+
+The build stops, naming the notebook and the exercise, when one of the
+three is missing. Later cells may pass the answer only to ``.check(...)``:
+in the workbook it is ``None``.
+
+*A value* — ``Exercise("Q1 · CTR", expected=lambda: ..., hints=[...])``.
+The value as printed (4 significant digits) is accepted; add
+``exact=True`` if the question wants every digit, ``round_up=True,
+unit="user"`` for sample sizes (say "round up" in the question), and
+``forbidden=`` a function returning a message for answers to refuse even
+when their values match (the simulator's ground truth). Integers are
+compared exactly; booleans Series accept a boolean array.
+
+*A function* — ``Exercise("Q2 · lift", expected=reference_function,
+cases=[(args...), ...])``: the learner's function must agree with the
+reference on every case. The solution cell defines the function (a
+``class`` or ``async def`` works too: its starter keeps the signatures and
+docstrings).
+
+*Multiple choice* — ``MultipleChoice("Q3 · ...", question="...",
+options={"option text": "why it is right or wrong", ...}, answer="B")``.
+Every option needs its explanation. Show the options with a cell holding
+just ``ex.q3`` before the solution cell; the solution cell is
+``choice = "B"``; the learner may answer with the letter or the text.
+
+*Decision* — ``Decision("Q4 · launch?", question="...", options={"ship":
+"...", "don't ship": "...", "run longer": "..."}, answer="ship")``: the
+same, shown as a decision; the feedback for each option gives the
+reasoning.
+
+Then ``make notebooks`` and ``make test``.
+"""
+
+from .build import WorkbookError
+from .choice import Decision, MultipleChoice
 from .exercise import Exercise, Feedback, Note, Status, compare
 
-__all__ = ["Exercise", "Feedback", "Note", "Status", "compare"]
+__all__ = [
+    "Decision",
+    "Exercise",
+    "Feedback",
+    "MultipleChoice",
+    "Note",
+    "Status",
+    "WorkbookError",
+    "compare",
+]

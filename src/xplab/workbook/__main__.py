@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import build
+from .build import EXERCISES_PACKAGE, WorkbookError, build
 
 
 def execute(paths: list[Path], *, timeout: int) -> int:
@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--check", action="store_true", help="only report; exit 1 if out of date")
     b.add_argument("--solutions", type=Path, default=Path("solutions"))
     b.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    b.add_argument(
+        "--package", default=EXERCISES_PACKAGE, help="the package holding the exercise modules"
+    )
     e = sub.add_parser("execute", help="run solution notebooks in place, storing outputs")
     e.add_argument("paths", type=Path, nargs="+")
     e.add_argument("--timeout", type=int, default=600, help="seconds per cell")
@@ -49,22 +52,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "execute":
         return execute(args.paths, timeout=args.timeout)
 
-    report = build(args.solutions, args.notebooks, check=args.check)
+    try:
+        report = build(args.solutions, args.notebooks, check=args.check, package=args.package)
+    except WorkbookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.check:
         problems = [f"out of date: {p}" for p in report.stale]
         problems += [f"no solution for: {p}" for p in report.orphans]
         if problems:
             print("\n".join(problems), file=sys.stderr)
-            print("Run `python -m xplab.workbook build` and commit notebooks/.", file=sys.stderr)
+            print(
+                "Run `python -m xplab.workbook build` and commit what it writes.", file=sys.stderr
+            )
             return 1
-        print(f"notebooks/ is up to date with {args.solutions}/")
+        print(f"{args.notebooks}/ and the captured solutions are up to date with {args.solutions}/")
         return 0
     for path in report.written:
         print(f"wrote {path}")
     for path in report.orphans:
         print(f"warning: {path} has no solution notebook", file=sys.stderr)
     if not report.written:
-        print("notebooks/ was already up to date")
+        print(f"{args.notebooks}/ was already up to date")
     return 0
 
 

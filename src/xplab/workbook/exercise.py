@@ -1,4 +1,4 @@
-"""Checked exercises for the notebooks: ``check``, ``hint`` and ``solution``.
+"""Checked exercises: ``check``, ``hint`` and ``solution``.
 
 An :class:`Exercise` knows its expected answer through a function that calls
 the same tested package code the course teaches — answers are never typed in
@@ -6,8 +6,14 @@ by hand. ``check`` never raises: whatever the learner passes, it answers with
 one of three kinds of :class:`Feedback`:
 
 * "not attempted yet" — the answer is still the ``None`` placeholder;
-* "not quite" — with what differs;
+* "not quite" — with what differs and, where it can tell, why (a percentage
+  instead of a fraction, a rounded intermediate value, the result object
+  instead of its field, a sample size that was not rounded up);
 * "correct".
+
+``solution()`` shows the code of the notebook's ``solution`` cell for the
+exercise, captured by the build (``python -m xplab.workbook build``) into
+``solutions.json`` beside the exercise modules, so the answer is written once.
 
 The solution notebooks call :meth:`Exercise.assert_correct` on the right
 answer and :meth:`Exercise.assert_incorrect` on a deliberately wrong one, so
@@ -16,10 +22,12 @@ both branches run under the notebook tests.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import html
 import math
 import numbers
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +37,12 @@ import numpy as np
 import pandas as pd
 
 from .._results import fmt
+
+#: Digits the course prints numbers with (``xplab._results.fmt``): a value
+#: copied from a printout carries this many significant digits.
+PRINTED_DIGITS = 4
+#: Relative distance under which a wrong number counts as a near miss.
+NEAR_MISS = 0.01
 
 
 class Status(enum.StrEnum):
@@ -67,7 +81,7 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Note:
-    """A titled block of Markdown (hints, solutions, model answers)."""
+    """A titled block of Markdown (hints, solutions, options)."""
 
     title: str
     body: str
@@ -91,41 +105,156 @@ def _is_real(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
-def compare(answer: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
+def _is_integral(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
+
+
+def _printed_match(answer: float, expected: float, digits: int = PRINTED_DIGITS) -> bool:
+    """Whether ``answer`` is within half a unit of ``expected``'s last printed digit."""
+    if expected == 0:
+        return answer == 0
+    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - (digits - 1))
+    return abs(answer - expected) <= 0.5 * unit * (1 + 1e-9)
+
+
+def _show(value: float, other: float) -> str:
+    """``value`` with enough digits to see how it differs from ``other``."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if 1000 <= abs(value) < 1e15:  # a count or an amount: keep the cents
+        return f"{value:,.2f}"
+    digits = PRINTED_DIGITS
+    while digits < 15 and f"{value:.{digits}g}" == f"{other:.{digits}g}":
+        digits += 1
+    return f"{value:#.{digits}g}".rstrip(".")
+
+
+def _numeric_fields(obj: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        items = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    elif isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a NamedTuple
+        items = obj._asdict()  # type: ignore[attr-defined]
+    else:
+        items = {k: v for k, v in getattr(obj, "__dict__", {}).items()}
+    return {k: v for k, v in items.items() if not k.startswith("_") and _is_real(v)}
+
+
+def _not_a_number(answer: Any, expected: float) -> str:
+    """Say what a non-number is and, if possible, what was probably meant."""
+    kind = type(answer).__name__
+    if isinstance(answer, bool | np.bool_):
+        return f"expected a number, got {answer}"
+    if isinstance(answer, str):
+        return "expected a number, got text: remove the quotes"
+    if callable(answer) and not isinstance(answer, np.ndarray | pd.Series):
+        return f"expected a number, got a {kind}: call it, or store the value it returns"
+    if isinstance(answer, np.ndarray | pd.Series | pd.DataFrame | list | tuple) and not hasattr(
+        answer, "_fields"
+    ):
+        size = np.size(answer) if not isinstance(answer, list | tuple) else len(answer)
+        if size == 1:
+            return f"expected one number, got a {kind} holding one: take it out with `.item()`"
+        return f"expected one number, got a {kind} of {size:,} values"
+    fields = _numeric_fields(answer)
+    for name, value in fields.items():
+        if _printed_match(float(value), expected):
+            return f"you passed the result object ({kind}): give its `.{name}`"
+    if fields:
+        shown = ", ".join(f"`.{k}`" for k in list(fields)[:6])
+        return f"you passed a {kind} object: give the one number the question asks for (its fields include {shown})"
+    return f"expected a number, got a {kind}"
+
+
+def compare_number(
+    answer: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    exact: bool = False,
+    round_up: bool = False,
+    unit: str = "unit",
+) -> str | None:
+    """Return ``None`` when the number ``answer`` matches ``expected``, else why not.
+
+    A value equal to ``expected`` as the course prints it (4 significant
+    digits) is accepted unless ``exact``. An integer ``expected`` must be met
+    exactly; with ``round_up`` it is a whole count rounded up (a sample size),
+    and unrounded or differently rounded values near it are told so.
+    """
+    if not _is_real(answer):
+        return _not_a_number(answer, float(expected))
+    a, e = float(answer), float(expected)
+    if not math.isfinite(a):
+        return f"got {answer}; the answer is a finite number"
+    integral = _is_integral(expected)
+    if integral:
+        if a.is_integer() and int(a) == int(expected):
+            return None
+    elif math.isclose(a, e, rel_tol=rtol, abs_tol=atol) or (not exact and _printed_match(a, e)):
+        return None
+    close = e != 0 and abs(a - e) <= NEAR_MISS * abs(e)
+    if integral and round_up and (math.ceil(a) == int(expected) or close):
+        if not a.is_integer():
+            return f"round up to the next whole {unit}: {_show(a, e)} is not a whole number"
+        if a == e - 1:
+            return f"round **up** to the next whole {unit}, not to the nearest one"
+    if integral and close and not a.is_integer():
+        return f"the answer is a whole number; {_show(a, e)} is not"
+    if e != 0 and abs(e) <= 1 and _printed_match(a, 100 * e):
+        return f"{fmt(a)} looks like a percentage: give a fraction (0.25, not 25)"
+    if e != 0 and _printed_match(a, -e):
+        return "the sign is flipped: the course takes treatment − control"
+    if close:
+        direction = "high" if a > e else "low"
+        return (
+            f"close: your value {_show(a, e)} is a little too {direction}. "
+            "Did you round an intermediate value?"
+        )
+    direction = "too high" if a > e else "too low"
+    return f"your value {fmt(answer)} is {direction}"
+
+
+def compare(
+    answer: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    exact: bool = False,
+    round_up: bool = False,
+    unit: str = "unit",
+) -> str | None:
     """Return ``None`` when ``answer`` matches ``expected``, else what differs.
 
-    Numbers match within ``rtol``/``atol``; strings ignoring case and
+    Numbers: see :func:`compare_number`. Strings match ignoring case and
     surrounding spaces; sequences and arrays element by element; DataFrames
-    and Series by values with ``pandas.testing``.
+    and Series by values with ``pandas.testing`` (a boolean NumPy array or
+    list of the same length is accepted for a boolean Series).
     """
     if isinstance(expected, bool | np.bool_):
         if not isinstance(answer, bool | np.bool_):
-            return f"expected True or False, got {fmt(answer)}"
+            return f"expected True or False, got a {type(answer).__name__}"
         return None if bool(answer) == bool(expected) else f"{answer} is not right"
     if _is_real(expected):
-        if not _is_real(answer):
-            return f"expected a number, got {type(answer).__name__} {fmt(answer)}"
-        if not math.isfinite(float(answer)):
-            return f"got {answer}; the answer is a finite number"
-        if math.isclose(float(answer), float(expected), rel_tol=rtol, abs_tol=atol):
-            return None
-        direction = "too high" if answer > expected else "too low"
-        return f"your value {fmt(answer)} is {direction}"
+        return compare_number(
+            answer, expected, rtol=rtol, atol=atol, exact=exact, round_up=round_up, unit=unit
+        )
     if isinstance(expected, str):
         if not isinstance(answer, str):
-            return f"expected text, got {type(answer).__name__}"
+            return f"expected text, got a {type(answer).__name__}"
         if answer.strip().casefold() == expected.strip().casefold():
             return None
         return f"{answer!r} is not the answer"
+    if isinstance(expected, pd.Series) and expected.dtype == bool:
+        return _compare_bool_series(answer, expected)
     if isinstance(expected, pd.DataFrame | pd.Series):
+        if isinstance(expected, pd.Series) and isinstance(answer, pd.DataFrame):
+            return "expected a Series (one column), got a DataFrame"
         if not isinstance(answer, type(expected)):
-            return f"expected a {type(expected).__name__}, got {type(answer).__name__}"
+            return f"expected a {type(expected).__name__}, got a {type(answer).__name__}"
         if answer.shape != expected.shape:
             return f"expected shape {expected.shape}, got {answer.shape}"
-        if isinstance(expected, pd.Series) and expected.dtype == bool and answer.dtype == bool:
-            wrong = int((answer.to_numpy() != expected.to_numpy()).sum())
-            if wrong:
-                return f"{wrong:,} of {len(expected):,} entries are not right"
         try:
             if isinstance(expected, pd.DataFrame):
                 pd.testing.assert_frame_equal(
@@ -143,7 +272,7 @@ def compare(answer: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-
         try:
             got_set = set(answer)
         except TypeError:
-            return f"expected a collection, got {type(answer).__name__}"
+            return f"expected a collection, got a {type(answer).__name__}"
         missing, extra = expected - got_set, got_set - expected
         if not missing and not extra:
             return None
@@ -156,19 +285,47 @@ def compare(answer: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-
             )
         return "; ".join(parts)
     if isinstance(expected, tuple | list | np.ndarray):
+        if isinstance(answer, str) or not isinstance(
+            answer, tuple | list | np.ndarray | pd.Series | pd.Index
+        ):
+            return f"expected {len(expected)} values, got a {type(answer).__name__}"
         try:
             got = np.asarray(answer, dtype=object if not _numeric(expected) else float)
         except (TypeError, ValueError):
-            return f"expected {len(expected)} values, got {type(answer).__name__}"
+            return f"expected {len(expected)} values, got a {type(answer).__name__}"
         want = np.asarray(expected, dtype=object if not _numeric(expected) else float)
         if got.shape != want.shape:
             return f"expected shape {want.shape}, got {got.shape}"
         for i, (a, e) in enumerate(zip(got.ravel(), want.ravel(), strict=True)):
-            diff = compare(a.item() if isinstance(a, np.generic) else a, e, rtol=rtol, atol=atol)
+            a = a.item() if isinstance(a, np.generic) else a
+            diff = compare(a, e, rtol=rtol, atol=atol, exact=exact)
             if diff is not None:
                 return f"element {i}: {diff}"
         return None
-    return None if answer == expected else f"{fmt(answer)} is not the answer"
+    return None if answer == expected else "that is not the answer"
+
+
+def _compare_bool_series(answer: Any, expected: pd.Series) -> str | None:
+    if isinstance(answer, pd.DataFrame):
+        return "expected a Series (one column), got a DataFrame"
+    if isinstance(answer, pd.Series):
+        if len(answer) != len(expected):
+            return f"expected shape {expected.shape}, got {answer.shape}"
+        if not answer.index.equals(expected.index):
+            return "the Series has a different index from the data: build it from the same frame"
+        values = answer.to_numpy()
+    elif isinstance(answer, np.ndarray | list):
+        values = np.asarray(answer)
+        if values.shape != expected.shape:
+            return f"expected {len(expected):,} values (one per row), got shape {values.shape}"
+    else:
+        return f"expected a boolean Series, got a {type(answer).__name__}"
+    if values.dtype != bool:
+        return f"expected True/False values, got values of type {values.dtype}"
+    wrong = int((values != expected.to_numpy()).sum())
+    if wrong:
+        return f"{wrong:,} of {len(expected):,} entries are not right"
+    return None
 
 
 def _numeric(values: Any) -> bool:
@@ -179,8 +336,16 @@ def _numeric(values: Any) -> bool:
     return arr.dtype.kind in "iuf"
 
 
+def _defining_module() -> str:
+    """The module that constructs an exercise (the first frame outside this package)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__ or ""):
+        frame = frame.f_back  # type: ignore[assignment]
+    return frame.f_globals.get("__name__", "__main__") if frame is not None else "__main__"
+
+
 class Exercise:
-    """One checked question.
+    """One checked question whose answer is a value or a function.
 
     Parameters
     ----------
@@ -198,13 +363,24 @@ class Exercise:
         form; returns what is wrong, or None. Used instead of ``expected``.
     rtol, atol : float
         Tolerances for numbers.
+    exact : bool
+        Reject a number that only matches as printed (4 significant digits).
+    round_up : bool
+        The answer is a whole count rounded up (e.g. a sample size); ``unit``
+        names what is counted in the feedback ("round up to the next whole user").
+    forbidden : callable, optional
+        ``forbidden(answer) -> str | None``: a message for answers that must be
+        refused even when their values match (e.g. the simulator's
+        ground-truth column), checked first.
     hints : sequence of str
         Markdown, revealed one at a time by :meth:`hint`.
-    solution : str
-        Markdown (usually a code block) shown by :meth:`solution`.
-    choices : sequence of str, optional
-        For multiple-choice answers: the allowed options.
+    solution, choices
+        Deprecated: the solution is the notebook's ``solution`` cell, and
+        judgment questions are :class:`~xplab.workbook.MultipleChoice`.
     """
+
+    kind = "exercise"
+    _retry = "Try again, or ask for a hint."
 
     def __init__(
         self,
@@ -215,26 +391,37 @@ class Exercise:
         checker: Callable[[Any], str | None] | None = None,
         rtol: float = 1e-6,
         atol: float = 1e-9,
+        exact: bool = False,
+        round_up: bool = False,
+        unit: str = "unit",
+        forbidden: Callable[[Any], str | None] | None = None,
         hints: Sequence[str] = (),
         solution: str = "",
         choices: Sequence[str] | None = None,
     ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
         if (expected is None) == (checker is None):
             raise ValueError(f"{name}: give exactly one of expected= or checker=")
         if cases is not None and expected is None:
             raise ValueError(f"{name}: cases= needs a reference function in expected=")
+        if isinstance(hints, str):
+            raise TypeError(f"{name}: hints must be a list of strings, not one string")
         self.name = name
         self._expected = expected
         self._cases = list(cases) if cases is not None else None
         self._checker = checker
-        self.rtol, self.atol = rtol, atol
+        self.rtol, self.atol, self.exact = rtol, atol, exact
+        self.round_up, self.unit = round_up, unit
+        self._forbidden = forbidden
         self._hints = list(hints)
         self._solution = solution
         self.choices = tuple(choices) if choices is not None else None
         self._cache: dict[str, Any] = {}
+        self._module = _defining_module()
 
     def __repr__(self) -> str:
-        return f"Exercise({self.name!r})"
+        return f"{type(self).__name__}({self.name!r})"
 
     @property
     def expected(self) -> Any:
@@ -257,7 +444,9 @@ class Exercise:
                 "replace the `None` placeholder with your answer, then run again.",
             )
         try:
-            problem = self._problem(answer)
+            problem = self._forbidden(answer) if self._forbidden is not None else None
+            if problem is None:
+                problem = self._problem(answer)
         except Exception as exc:  # the learner's code may fail in any way
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
             problem = f"checking your answer raised `{last}`"
@@ -266,8 +455,11 @@ class Exercise:
                 Status.UNATTEMPTED, "your function still returns `None`: fill in its body."
             )
         if problem is None:
-            return self._feedback(Status.CORRECT, "well done.")
-        return self._feedback(Status.INCORRECT, f"{problem}. Try again, or ask for a hint.")
+            return self._feedback(Status.CORRECT, self._praise(answer))
+        text = str(problem)
+        return self._feedback(
+            Status.INCORRECT, f"{text}{'' if text.endswith(('.', '?', '!')) else '.'} {self._retry}"
+        )
 
     def hint(self, n: int = 1) -> Note:
         """Show hint number ``n`` (1 = the gentlest)."""
@@ -278,8 +470,15 @@ class Exercise:
         return Note(f"Hint · {self.name}", self._hints[n - 1] + more)
 
     def solution(self) -> Note:
-        """Show the model solution."""
-        return Note(f"Solution · {self.name}", self._solution or "See the solutions notebook.")
+        """Show the model solution: the code of the notebook's solution cell."""
+        from .solutions import solution_code
+
+        code = solution_code(self)
+        if code is not None:
+            body = f"```python\n{code}\n```"
+        else:
+            body = self._solution or "See the solutions notebook."
+        return Note(f"Solution · {self.name}", body + self._solution_note())
 
     # -- for the solution notebooks ---------------------------------------
 
@@ -297,10 +496,27 @@ class Exercise:
             raise AssertionError(f"expected 'not quite' feedback, got {fb!r}")
         return fb
 
-    # -- internals ---------------------------------------------------------
+    # -- internals and hooks for subclasses ------------------------------------
 
     def _feedback(self, status: Status, message: str) -> Feedback:
         return Feedback(self.name, status, message)
+
+    def _praise(self, answer: Any) -> str:
+        return "well done."
+
+    def _solution_note(self) -> str:
+        return ""
+
+    def _compare(self, answer: Any, expected: Any) -> str | None:
+        return compare(
+            answer,
+            expected,
+            rtol=self.rtol,
+            atol=self.atol,
+            exact=self.exact,
+            round_up=self.round_up,
+            unit=self.unit,
+        )
 
     def _problem(self, answer: Any) -> Any:
         if self._checker is not None:
@@ -311,11 +527,11 @@ class Exercise:
             options = [c.casefold() for c in self.choices]
             if answer.strip().casefold() not in options:
                 return f"{answer!r} is not one of the options {list(self.choices)}"
-        return compare(answer, self.expected, rtol=self.rtol, atol=self.atol)
+        return self._compare(answer, self.expected)
 
     def _check_function(self, answer: Any) -> Any:
         if not callable(answer):
-            return f"expected a function, got {type(answer).__name__}"
+            return f"expected a function, got a {type(answer).__name__}"
         reference = self._expected
         for args in self._cases or []:
             try:
@@ -325,7 +541,8 @@ class Exercise:
                 return f"your function raised `{last}` for arguments {_short(args)}"
             if got is None:
                 return _UNATTEMPTED
-            diff = compare(got, reference(*args), rtol=self.rtol, atol=self.atol)  # type: ignore[misc]
+            # a function's result is computed, not copied from a printout: no printed tolerance
+            diff = compare(got, reference(*args), rtol=self.rtol, atol=self.atol, exact=True)  # type: ignore[misc]
             if diff is not None:
                 return f"for arguments {_short(args)}: {diff}"
         return None
