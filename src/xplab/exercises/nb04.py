@@ -1,0 +1,257 @@
+"""Exercises for notebook 04 — a latency change you cannot toggle.
+
+The scenario's panels are simulated from the parameters below; the notebook
+passes the same dictionaries to :func:`xplab.data.simulate_latency_rollout`,
+and each expected answer is computed here from the same data with the
+package's tested functions.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from .. import quasi
+from ..data import load_organ_donations, simulate_latency_rollout
+from ..workbook import Decision, Exercise, MultipleChoice
+
+#: The latency rollout: 40 regions, 8 weeks, three waves of 10 regions, 10 never treated.
+ROLLOUT: dict[str, object] = {
+    "n_regions": 40,
+    "n_days": 56,
+    "rollout_days": (21, 28, 35),
+    "n_never_treated": 10,
+    "effect": 0.002,
+    "seed": 2026,
+}
+#: The small panels of the clustering simulation (the benchmark's design).
+SMALL_PANEL: dict[str, object] = {
+    "n_regions": 40,
+    "n_days": 28,
+    "rollout_days": (10, 14, 18),
+    "n_never_treated": 10,
+    "effect": 0.002,
+}
+#: Staggered rollout with an effect that grows by 0.1 points a week from 0.
+GROWING: dict[str, object] = {
+    "n_regions": 40,
+    "n_days": 56,
+    "rollout_days": (7, 21, 35),
+    "n_never_treated": 10,
+    "effect": 0.0,
+    "effect_growth": 0.001,
+    "seed": 7,
+}
+#: Daily conversion trend (points per day ÷ 100) of the first wave in section 6.
+FIRST_WAVE_TREND = 0.0002
+DAYS_PER_YEAR = 365
+
+
+@cache
+def _rollout() -> pd.DataFrame:
+    return simulate_latency_rollout(**ROLLOUT)  # type: ignore[arg-type]
+
+
+@cache
+def _growing() -> pd.DataFrame:
+    return simulate_latency_rollout(**GROWING)  # type: ignore[arg-type]
+
+
+@cache
+def _organ() -> pd.DataFrame:
+    df = load_organ_donations()
+    return df.assign(
+        california=(df["state"] == "California").astype(int),
+        post=(df["quarter_num"] >= 4).astype(int),
+    )
+
+
+def _rollout_twfe() -> quasi.TWFEResult:
+    return quasi.twfe(
+        _rollout(), outcome="conversion", unit="region", time="day", treatment="treated"
+    )
+
+
+def _yearly_revenue() -> float:
+    df = _rollout()
+    sessions_per_day = df["sessions"].sum() / df["day"].nunique()
+    revenue_per_order = df["revenue"].sum() / df["orders"].sum()
+    return float(_rollout_twfe().estimate * sessions_per_day * DAYS_PER_YEAR * revenue_per_order)
+
+
+def _percent_not_points(answer: object) -> str | None:
+    if isinstance(answer, quasi.TWFEResult):
+        return "that is the whole result object: store its `.se` field"
+    return None
+
+
+q1 = Exercise(
+    "Q1 · DiD by hand",
+    expected=lambda: (
+        quasi.did_2x2(_organ(), outcome="rate", treated="california", post="post").estimate
+    ),
+    hints=[
+        "Four means: California and the other states, before (quarters 1–3) and after (4–6).",
+        "(CA after − CA before) − (others after − others before), each a mean of `rate`.",
+    ],
+)
+
+q2 = MultipleChoice(
+    "Q2 · a naive SE larger than the clustered one",
+    question=(
+        "On the organ-donation panel the naive iid SE (0.0205) is more than three times "
+        "the clustered SE (0.0061). Why?"
+    ),
+    options={
+        "Clustering always makes standard errors smaller.": (
+            "No: when a unit's errors are positively correlated over time, clustering usually "
+            "makes them larger — the latency simulation shows exactly that."
+        ),
+        "With one treated state, the clustered SE cannot see California's own noise.": (
+            "Yes. The state effect and the treatment dummy fit California's pre and post means "
+            "exactly, so California's cluster score is zero and the CR1 variance comes only "
+            "from the 26 control states. With a single treated cluster CR1 is unreliable; "
+            "randomization inference (the placebo in space) is the honest check."
+        ),
+        "The naive SE is wrong because the panel is too small for any standard error.": (
+            "Not the reason: 162 observations are enough for an iid SE if errors were "
+            "independent. The problem is specific to having one treated cluster."
+        ),
+        "The clustered SE is smaller because 27 clusters give a t distribution with more "
+        "degrees of freedom.": (
+            "The degrees of freedom change the critical value (t with 26 df), not the "
+            "standard error itself."
+        ),
+    },
+    answer="B",
+    hints=[
+        "Ask which residuals feed each cluster's score Σ_t x̃_it e_it, and what they are "
+        "for California.",
+    ],
+)
+
+q3 = Exercise(
+    "Q3 · the clustered standard error",
+    expected=lambda: _rollout_twfe().se,
+    forbidden=_percent_not_points,
+    hints=[
+        "`twfe(rollout, outcome='conversion', unit='region', time='day', treatment='treated')`.",
+        "Clustering by region is the default; the SE is the `.se` field (not `.se_iid`).",
+    ],
+)
+
+q4 = Decision(
+    "Q4 · one significant lead",
+    question=(
+        "The weekly event study's four pre-period coefficients are all within ±0.07 points; "
+        "one (four weeks before adoption) has p = 0.03, and the joint pre-trend test gives "
+        "p = 0.12. The in-time placebos find nothing. What do you conclude?"
+    ),
+    options={
+        "parallel trends fail: drop the DiD": (
+            "Too strong. With four leads, one p < 0.05 is expected by chance about one time in "
+            "five even when trends are parallel; the joint test does not reject, the leads are "
+            "small next to the 0.2-point effect and have no trend."
+        ),
+        "no evidence against parallel trends: report the DiD with the event study": (
+            "Yes. Nothing in the pre-period is large or systematic. Report the estimate with "
+            "the event-study plot so readers can judge, and say that a pre-trend test can "
+            "only fail to find a violation, never prove there is none."
+        ),
+        "parallel trends are proven: report the DiD without caveats": (
+            "A non-rejection is not proof: pre-trend tests have low power, and parallel "
+            "trends after adoption can never be tested. Keep the caveat."
+        ),
+    },
+    answer="no evidence against parallel trends: report the DiD with the event study",
+    hints=[
+        "How many leads are there, and how often would one of them reach p < 0.05 by chance?",
+        "Compare the size of the leads with the size of the effect, and read the joint test.",
+    ],
+)
+
+q5 = Exercise(
+    "Q5 · the effect in revenue",
+    expected=_yearly_revenue,
+    rtol=1e-6,
+    hints=[
+        "Extra orders per day = effect × sessions per day (all regions together).",
+        "Sessions per day = `rollout['sessions'].sum() / 56`; revenue per order = "
+        "`rollout['revenue'].sum() / rollout['orders'].sum()`; then × 365.",
+    ],
+)
+
+q6 = Exercise(
+    "Q6 · the robust estimate",
+    expected=lambda: (
+        quasi.callaway_santanna(
+            _growing(),
+            outcome="conversion",
+            unit="region",
+            time="day",
+            first_treated="first_treated",
+        ).estimate
+    ),
+    hints=[
+        "`callaway_santanna(growing, outcome=..., unit=..., time=..., first_treated=...)`.",
+        "Store the overall ATT, its `.estimate` field (never-treated controls, the default).",
+    ],
+)
+
+q7 = MultipleChoice(
+    "Q7 · which number to report",
+    question=(
+        "The effect of the latency change grows with time since adoption. TWFE says "
+        "+0.07 points (its 95 % CI includes 0), Callaway & Sant'Anna's overall ATT +0.26 "
+        "points, and its event-time path rises week by week. What do you report?"
+    ),
+    options={
+        "The TWFE coefficient: it is the standard DiD regression.": (
+            "Not here: with staggered adoption and growing effects, TWFE uses already-treated "
+            "regions as controls and subtracts their growing effect; the coefficient is a "
+            "weighted average with weights that can even be negative."
+        ),
+        "The C&S overall ATT together with its event-time path, saying that the average "
+        "depends on how long regions have been treated.": (
+            "Yes. The overall ATT is a clean average over treated region-days, and the path "
+            "shows that 'the' effect depends on exposure time — the number a planner needs "
+            "is the effect after k weeks."
+        ),
+        "The larger of the two, since both are unbiased under parallel trends.": (
+            "Only C&S is unbiased here; picking the larger number is a forking path."
+        ),
+        "Neither: with staggered adoption DiD cannot be used.": (
+            "Staggered adoption is fine with an estimator that compares each cohort only with "
+            "not-(yet-)treated units."
+        ),
+    },
+    answer="B",
+    hints=["Which comparisons does TWFE make that C&S never makes?"],
+)
+
+q8 = MultipleChoice(
+    "Q8 · a clean pre-trend test",
+    question=(
+        "On the panel with a slowly improving first wave (weak drift), the joint pre-trend "
+        "test gives p = 0.28, yet the drift moved the DiD estimate by an eighth of the effect. What does the large p-value tell you?"
+    ),
+    options={
+        "That trends were parallel, so the bias must come from somewhere else.": (
+            "No: a large p-value means the data are compatible with parallel pre-trends, not "
+            "that they were parallel. Here the violation is real and simply too small for the "
+            "test to see with 40 regions."
+        ),
+        "Only that no violation large enough for the test to detect was found; the test has "
+        "little power against slow drifts that still bias the estimate.": (
+            "Yes. Pre-trend tests are low-powered, and conditioning on passing them can even "
+            "worsen the bias (Roth 2022). Ask how the rollout order was chosen, and bound "
+            "the estimate under plausible trend violations."
+        ),
+        "That the probability of parallel trends is larger than 95 %.": (
+            "A p-value is not the probability of a hypothesis."
+        ),
+    },
+    answer="B",
+    hints=["What does a large p-value mean when the test has low power?"],
+)
