@@ -72,7 +72,7 @@ def naive_metrics(test, recs, k, missing="zero"):
     return p / len(users), r / len(users), n / len(users), m / len(users)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("missing", ["zero", "drop"])
 def test_vectorized_equals_naive_on_random_data(seed, missing):
     rng = np.random.default_rng(seed)
