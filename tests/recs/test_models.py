@@ -171,6 +171,14 @@ def test_bad_parameters(make, message):
 def test_user_knn_needs_ratings(ratings):
     with pytest.raises(ValueError, match=r"train is missing column\(s\) \['rating'\]"):
         UserKNN().fit(ratings.drop(columns="rating"))
+    with pytest.raises(ValueError, match=r"train is missing column\(s\) \['rating'\]"):
+        UserKNN(similarity="binary", rank_by="rating").fit(ratings.drop(columns="rating"))
+    # binary similarity with vote ranking works on implicit data, but cannot predict ratings
+    implicit = UserKNN(similarity="binary").fit(ratings.drop(columns="rating"))
+    explicit = UserKNN(similarity="binary").fit(ratings)
+    pd.testing.assert_frame_equal(implicit.recommend([100, 101]), explicit.recommend([100, 101]))
+    with pytest.raises(ValueError, match="predict needs ratings"):
+        implicit.predict([100], [1000])
 
 
 def test_predict_length_mismatch(ratings):

@@ -77,11 +77,8 @@ class Recommender:
         self.items_ = pd.Index(np.sort(train["item_id"].unique()), name="item_id")
         rows = self.users_.get_indexer(train["user_id"])
         cols = self.items_.get_indexer(train["item_id"])
-        values = (
-            train["rating"].to_numpy(dtype=float)
-            if "rating" in train.columns
-            else np.ones(len(train))
-        )
+        self._rated = "rating" in train.columns
+        values = train["rating"].to_numpy(dtype=float) if self._rated else np.ones(len(train))
         shape = (len(self.users_), len(self.items_))
         self._X = sparse.csr_matrix((values, (rows, cols)), shape=shape)
         self._seen = sparse.csr_matrix((np.ones(len(train)), (rows, cols)), shape=shape)

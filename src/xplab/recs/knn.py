@@ -147,8 +147,6 @@ class UserKNN(Recommender):
     [30]
     """
 
-    needs_rating = True
-
     def __init__(
         self,
         *,
@@ -165,6 +163,11 @@ class UserKNN(Recommender):
         )
         self.min_support = check_count(min_support, name="min_support", minimum=1)
         self.rank_by = check_choice(rank_by, ("votes", "rating"), name="rank_by")
+
+    @property
+    def needs_rating(self) -> bool:  # type: ignore[override]
+        """Ratings are needed unless the model only ranks by binary similarity."""
+        return self.similarity != "binary" or self.rank_by == "rating"
 
     def _params(self) -> dict[str, Any]:
         return {"k": self.k, "similarity": self.similarity, "rank_by": self.rank_by}
@@ -256,6 +259,11 @@ class UserKNN(Recommender):
         rating (as Surprise does).
         """
         self._check_fitted()
+        if not self._rated:
+            raise ValueError(
+                "predict needs ratings: this UserKNN was fitted on train without a "
+                "'rating' column (implicit data), so it can only rank (recommend)"
+            )
         users, items = np.atleast_1d(user_ids), np.atleast_1d(item_ids)
         if users.shape != items.shape:
             raise ValueError(
