@@ -173,14 +173,15 @@ def test_batched_fits_equal_one_block(ratings, monkeypatch):
     assert np.allclose(batched["pearson"].sim_, whole["pearson"].sim_)
 
 
-def test_blocked_gram_and_positive_definite_inverse(monkeypatch):
+def test_blocked_gram_and_inverse(monkeypatch):
     rng = np.random.default_rng(4)
     X = (rng.random((80, 33)) < 0.3).astype(float)
-    monkeypatch.setattr(base, "_BLOCK_ELEMENTS", 5 * 33)  # blocks of 5 columns/rows
+    monkeypatch.setattr(base, "_BLOCK_ELEMENTS", 5 * 33)  # blocks of 5 columns
     gram = gram_matrix(X, l2=2.0)
     ref = X.T @ X + 2.0 * np.eye(33)
-    assert np.allclose(gram, ref)
+    assert np.array_equal(gram, ref)  # small integer sums: exact
     inv = inverse_positive_definite(gram)
+    assert np.shares_memory(inv, gram)  # in place: one n × n array
     assert np.allclose(inv, np.linalg.inv(ref), atol=1e-12)
     assert np.array_equal(inv, inv.T)
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):

@@ -109,8 +109,8 @@ class Recommender:
             raise ValueError(
                 f"{unknown.size} user(s) were not in the training data, e.g. "
                 f"{unknown[:5].tolist()}: a collaborative model knows nothing about them "
-                "(cold start). Use on_unknown='popular' to recommend the most popular items "
-                "to them, or recommend_for_items() with items they liked."
+                "(cold start): recommend(..., on_unknown='popular') gives them the most "
+                "popular items, recommend_for_items() a list from items they liked."
             )
         return ids, rows
 

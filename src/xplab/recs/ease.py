@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 from scipy import linalg, sparse
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from .._validate import check_positive
 from ._base import ItemItemMixin, Recommender, batch_size
@@ -31,21 +32,28 @@ def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
 
 
 def inverse_positive_definite(matrix: np.ndarray) -> np.ndarray:
-    """The inverse of a symmetric positive-definite matrix, in place.
+    """The inverse of a symmetric positive-definite matrix, computed in place.
 
     A Cholesky factorization and LAPACK ``potri`` on the one array: no second
-    n × n matrix, and not the general LU inverse (``scipy.linalg.inv``), which
-    crashed with multithreaded OpenBLAS from 16,000 items on our machines.
+    n × n matrix (NumPy's ``inv`` holds four while it works). LAPACK runs on
+    one thread here: SciPy's wheels bundle an OpenBLAS with 32-bit integers
+    which, multithreaded, crashed (segmentation fault) in ``getri``
+    (``scipy.linalg.inv``) and in ``potrf`` from 16,000-20,000 items on our
+    machines; single-threaded it does not (checked at 20,000 items in
+    ``benchmarks/bench_recs_scale.py``). On two cores the single-threaded
+    Cholesky route (n³ flops) takes about as long as a two-thread LU
+    inverse (2.7 n³).
     """
     n = matrix.shape[0]
     a = matrix.T  # symmetric: the Fortran-ordered view is the same matrix, no copy
     potrf, potri = linalg.get_lapack_funcs(("potrf", "potri"), (a,))
-    c, info = potrf(a, lower=False, clean=False, overwrite_a=True)
-    if info != 0:
-        raise np.linalg.LinAlgError(
-            f"the Gram matrix is not positive definite (LAPACK potrf info={info}); increase l2"
-        )
-    inv, info = potri(c, lower=False, overwrite_c=True)
+    with threadpool_limits(limits=1, user_api="blas"):
+        c, info = potrf(a, lower=False, clean=False, overwrite_a=True)
+        if info != 0:
+            raise np.linalg.LinAlgError(
+                f"the Gram matrix is not positive definite (LAPACK potrf info={info})"
+            )
+        inv, info = potri(c, lower=False, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"LAPACK potri failed with info={info}")
     # potri fills the upper triangle only; mirror it a block of rows at a time
@@ -55,7 +63,8 @@ def inverse_positive_definite(matrix: np.ndarray) -> np.ndarray:
         stop = min(n, start + step)
         inv[start:stop, :start] = inv[:start, start:stop].T
         block = inv[start:stop, start:stop]
-        block[np.tril_indices(stop - start, -1)] = block.T[np.tril_indices(stop - start, -1)]
+        lower = np.tril_indices(stop - start, -1)
+        block[lower] = block.T[lower]
     return inv
 
 
@@ -73,8 +82,9 @@ class EASE(ItemItemMixin, Recommender):
     predict it. The zero diagonal stops an item from predicting itself.
 
     XᵀX + λI is symmetric positive definite, so P comes from a Cholesky
-    factorization (:func:`inverse_positive_definite`). Memory is one dense
-    items × items float64 matrix (3.2 GB at 20,000 items) plus the data.
+    factorization, in place (:func:`inverse_positive_definite`). Memory is
+    one dense items × items float64 matrix (3.2 GB at 20,000 items) plus the
+    data; fit time grows as items³.
 
     A new user who liked items S (:meth:`recommend_for_items`) gets the
     scores x·B with x the 0/1 indicator of S — the same formula, no refit.
