@@ -182,6 +182,7 @@ def test_blocked_gram_and_inverse(monkeypatch):
     assert np.array_equal(gram, ref)  # small integer sums: exact
     inv = inverse_positive_definite(gram)
     assert np.shares_memory(inv, gram)  # in place: one n × n array
+    assert inv.flags.c_contiguous  # row slices and sparse @ dense without copies
     assert np.allclose(inv, np.linalg.inv(ref), atol=1e-12)
     assert np.array_equal(inv, inv.T)
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):

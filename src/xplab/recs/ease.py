@@ -65,7 +65,10 @@ def inverse_positive_definite(matrix: np.ndarray) -> np.ndarray:
         block = inv[start:stop, start:stop]
         lower = np.tril_indices(stop - start, -1)
         block[lower] = block.T[lower]
-    return inv
+    # inv is Fortran-ordered (it is the transposed view we passed in); its
+    # transpose is the same symmetric matrix in C order, which sparse @ dense
+    # products use without copying all n × n entries on every call
+    return inv.T
 
 
 class EASE(ItemItemMixin, Recommender):
