@@ -239,3 +239,51 @@ def test_novelty_makes_early_exposure_effects_larger():
 def test_bad_opt_in_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         simulate_button_test(100, **kwargs)
+
+
+def test_orders_revenue_and_page_load_are_opt_in_and_leave_the_rest_unchanged():
+    kwargs = {"n_users": 20_000, "lift": 0.05, "srm_drop": 0.02, "bot_share": 0.01, "seed": 9}
+    plain = simulate_button_test(**kwargs)
+    shop = simulate_button_test(
+        **kwargs,
+        purchase_rate=0.3,
+        order_value=40,
+        order_value_lift=-0.1,
+        page_load_ms=900,
+        page_load_shift_ms=60,
+    )
+    assert shop[plain.columns].equals(plain)
+    assert list(shop.columns[-3:]) == ["orders", "revenue", "page_load_ms"]
+    assert (shop["orders"] <= shop["clicks"]).all()
+    assert ((shop["revenue"] > 0) == (shop["orders"] > 0)).all()
+    assert shop.loc[shop["is_bot"], "revenue"].sum() == 0
+    # orders ~ Binomial(clicks, 0.3): the share of clicks that convert is near 0.3
+    assert shop["orders"].sum() / shop["clicks"].sum() == pytest.approx(0.3, abs=0.01)
+    arms = shop.groupby("variant")[["revenue", "orders"]].sum()
+    aov = arms["revenue"] / arms["orders"]
+    # Gamma order values with mean 40 (control) and 36 (treatment), CV 0.5:
+    # SE of each AOV ≈ 0.5 · 40 / √(orders) ≈ 0.4 with ~2,500 orders per arm
+    assert aov["control"] == pytest.approx(40, abs=1.6)
+    assert aov["treatment"] == pytest.approx(36, abs=1.6)
+    load = shop.groupby("variant")["page_load_ms"].mean()
+    # per-user mean load time Gamma(4, mean/4): SD 450 ms, SE ≈ 4.5 ms per arm
+    assert load["control"] == pytest.approx(900, abs=20)
+    assert load["treatment"] == pytest.approx(960, abs=20)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"purchase_rate": 0}, r"purchase_rate must be in \(0, 1\]"),
+        ({"purchase_rate": 1.5}, r"purchase_rate"),
+        ({"purchase_rate": 0.3, "order_value": 0}, r"order_value must be > 0"),
+        ({"order_value_lift": -1.0}, r"order_value_lift must be > -1"),
+        ({"page_load_ms": -5}, r"page_load_ms must be > 0"),
+        ({"page_load_ms": 100, "page_load_shift_ms": -100}, r"page_load_ms \+ page_load_shift_ms"),
+        ({"purchase_rate": 0.3, "days": 7, "daily": True}, r"cannot be combined with daily=True"),
+        ({"page_load_ms": 900, "days": 7, "daily": True}, r"page_load_ms adds per-user columns"),
+    ],
+)
+def test_bad_shop_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        simulate_button_test(100, **kwargs)

@@ -236,7 +236,7 @@ def simulate_button_test(
                 f"{p0 * (1 + value + novelty):.4g} on the first day, outside (0, 1)"
             )
     if purchase_rate is not None:
-        purchase_rate = check_probability(purchase_rate, name="purchase_rate")
+        purchase_rate = check_probability(purchase_rate, name="purchase_rate", closed=True)
         if purchase_rate == 0:
             raise ValueError("purchase_rate must be in (0, 1], got 0 (leave it None for no orders)")
     order_value = check_positive(order_value, name="order_value")
