@@ -329,7 +329,8 @@ q13 = MultipleChoice(
         ),
         "The effect is the same in both segments.": (
             "Absence of evidence is not evidence of absence: with these standard errors the "
-            "test had little chance to detect even a real gap of a percentage point."
+            "test had only about a one-in-three chance to detect even a real gap of a "
+            "percentage point."
         ),
         "The data cannot tell whether the segments differ: the test is underpowered for a "
         "difference of this size.": (
@@ -407,6 +408,6 @@ q16 = Exercise(
     hints=[
         "The holdout is the control group (n = a month's users × 5 %); the treatment group "
         "is 19 times larger: `ratio=19`.",
-        "`abtest.power_proportions(ex.BASELINE, result.estimate, holdout_n, ratio=19)`",
+        "`abtest.power_proportions(ex.BASELINE, result.estimate, ex.USERS_PER_YEAR / 12 * 0.05, ratio=19)`",
     ],
 )
