@@ -259,7 +259,7 @@ def test_orders_revenue_and_page_load_are_opt_in_and_leave_the_rest_unchanged():
     assert shop.loc[shop["is_bot"], "revenue"].sum() == 0
     # orders ~ Binomial(clicks, 0.3): the share of clicks that convert is near 0.3
     assert shop["orders"].sum() / shop["clicks"].sum() == pytest.approx(0.3, abs=0.01)
-    arms = shop.groupby("variant")[["revenue", "orders", "page_load_ms"]].sum()
+    arms = shop.groupby("variant")[["revenue", "orders"]].sum()
     aov = arms["revenue"] / arms["orders"]
     # Gamma order values with mean 40 (control) and 36 (treatment), CV 0.5:
     # SE of each AOV ≈ 0.5 · 40 / √(orders) ≈ 0.4 with ~2,500 orders per arm

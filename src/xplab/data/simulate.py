@@ -33,6 +33,11 @@ def simulate_button_test(
     novelty: float = 0.0,
     novelty_half_life: float = 3.0,
     daily: bool = False,
+    purchase_rate: float | None = None,
+    order_value: float = 50.0,
+    order_value_lift: float = 0.0,
+    page_load_ms: float | None = None,
+    page_load_shift_ms: float = 0.0,
 ) -> pd.DataFrame:
     """Simulate the "Buy Now" button test: one row per user who was logged.
 
@@ -82,6 +87,22 @@ def simulate_button_test(
        by impression instead of step 5's binomial (the same distribution when
        ν = 0). Users who first see the button late in the test contribute
        only early, novelty-heavy days.
+    8. Orders and revenue (only when ``purchase_rate`` is given): each click
+       of a human leads to an order with probability ``purchase_rate``, so
+       ``orders`` ~ Binomial(clicks, purchase_rate); each order is worth
+       Gamma(shape 4, mean m) (coefficient of variation 0.5) with m =
+       ``order_value`` in control and ``order_value · (1 + order_value_lift)``
+       in treatment, so ``revenue`` ~ Gamma(4 · orders, m / 4), rounded to
+       cents (0 without orders). Clicks up with order value down is the
+       classic reason to check revenue, not only clicks.
+    9. Page-load time (only when ``page_load_ms`` is given): the user's mean
+       page-load time in milliseconds, Gamma(shape 4, mean l) (coefficient of
+       variation 0.5) with l = ``page_load_ms`` in control and
+       ``page_load_ms + page_load_shift_ms`` in treatment, rounded to 0.1 ms
+       — a guardrail metric.
+
+    Steps 8 and 9 draw after everything else, so the other columns are the
+    same with and without them.
 
     Parameters
     ----------
@@ -124,6 +145,20 @@ def simulate_button_test(
     daily : bool
         With ``days``, return one row per user and day with impressions
         instead of one row per user.
+    purchase_rate : float, optional
+        Probability that a click leads to an order, in (0, 1]; adds step 8
+        and the columns ``orders`` and ``revenue``. Default None: no orders.
+    order_value : float
+        Mean value of an order in control (currency units), > 0.
+    order_value_lift : float
+        Relative change of the mean order value in treatment, > −1
+        (−0.05 = orders 5 % smaller).
+    page_load_ms : float, optional
+        Mean page-load time in control, in milliseconds, > 0; adds step 9
+        and the column ``page_load_ms``. Default None: no page-load time.
+    page_load_shift_ms : float
+        Change of the mean page-load time in treatment, in milliseconds;
+        ``page_load_ms + page_load_shift_ms`` must be > 0.
 
     Returns
     -------
@@ -132,7 +167,9 @@ def simulate_button_test(
         is_bot``, then ``first_day`` when ``days`` is given. With ``daily=True``:
         ``user_id, variant, segment, is_bot, first_day, day,
         days_since_exposure, impressions, clicks``, one row per user and day
-        on which the user saw the button.
+        on which the user saw the button. Then ``orders, revenue`` (with
+        ``purchase_rate``) and ``page_load_ms`` (with ``page_load_ms``), one
+        row per user only (not with ``daily=True``).
 
     Examples
     --------
@@ -151,6 +188,16 @@ def simulate_button_test(
     >>> ctr = (by_age["clicks"] / by_age["impressions"]).unstack()
     >>> (ctr["treatment"] / ctr["control"] - 1).round(2).tolist()
     [0.5, 0.18, 0.03]
+
+    Orders, revenue and page-load time for a guardrail analysis:
+
+    >>> shop = simulate_button_test(
+    ...     1000, purchase_rate=0.3, order_value=40, page_load_ms=800, seed=1
+    ... )
+    >>> list(shop.columns[-3:])
+    ['orders', 'revenue', 'page_load_ms']
+    >>> bool((shop["orders"] <= shop["clicks"]).all())
+    True
     """
     n = check_count(n_users, name="n_users", minimum=2)
     p0 = check_probability(ctr_control, name="ctr_control")
@@ -188,6 +235,27 @@ def simulate_button_test(
                 f"novelty={novelty} with {name}={value} moves ctr_control={p0} to "
                 f"{p0 * (1 + value + novelty):.4g} on the first day, outside (0, 1)"
             )
+    if purchase_rate is not None:
+        purchase_rate = check_probability(purchase_rate, name="purchase_rate", closed=True)
+        if purchase_rate == 0:
+            raise ValueError("purchase_rate must be in (0, 1], got 0 (leave it None for no orders)")
+    order_value = check_positive(order_value, name="order_value")
+    order_value_lift = check_real(order_value_lift, name="order_value_lift")
+    if order_value_lift <= -1:
+        raise ValueError(
+            f"order_value_lift must be > -1 (a relative change), got {order_value_lift}"
+        )
+    if page_load_ms is not None:
+        page_load_ms = check_positive(page_load_ms, name="page_load_ms")
+    page_load_shift_ms = check_real(page_load_shift_ms, name="page_load_shift_ms")
+    if page_load_ms is not None and page_load_ms + page_load_shift_ms <= 0:
+        raise ValueError(
+            f"page_load_ms + page_load_shift_ms must be > 0, got "
+            f"{page_load_ms} + {page_load_shift_ms}"
+        )
+    if daily and (purchase_rate is not None or page_load_ms is not None):
+        which = "purchase_rate" if purchase_rate is not None else "page_load_ms"
+        raise ValueError(f"{which} adds per-user columns: it cannot be combined with daily=True")
     rng = as_generator(seed)
 
     user_id = np.char.add("u", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
@@ -228,9 +296,20 @@ def simulate_button_test(
             "is_bot": is_bot,
         }
     )
-    if days is None:
-        return frame[kept].reset_index(drop=True)
-    frame["first_day"] = first_day
+    if days is not None:
+        frame["first_day"] = first_day
+    # steps 8 and 9 draw last, so every column above is the same without them
+    if purchase_rate is not None:
+        orders = rng.binomial(clicks, purchase_rate)
+        mean_value = np.where(treated, order_value * (1 + order_value_lift), order_value)
+        revenue = np.where(
+            orders > 0, rng.gamma(np.maximum(4.0 * orders, 1.0), mean_value / 4), 0.0
+        )
+        frame["orders"] = orders
+        frame["revenue"] = np.round(revenue, 2)
+    if page_load_ms is not None:
+        mean_load = np.where(treated, page_load_ms + page_load_shift_ms, page_load_ms)
+        frame["page_load_ms"] = np.round(rng.gamma(4.0, mean_load / 4), 1)
     if not daily:
         return frame[kept].reset_index(drop=True)
     assert log is not None

@@ -16,21 +16,46 @@ import pandas as pd
 
 from .. import abtest
 from ..data import simulate_button_test, suspected_bots
-from ..workbook import Decision, Exercise
+from ..workbook import Decision, Exercise, MultipleChoice
 
 #: Last month's traffic, before the test (everyone saw the blue button).
 HISTORY: dict[str, Any] = {"n_users": 30_000, "seed": 2026}
-#: The experiment as first logged: a logging bug loses some treatment users.
+#: The experiment as first logged: the orange button's click logger crashes on
+#: some clicks, and a crash loses the user's whole visit (3.5 % of treatment users).
 FIRST_PULL: dict[str, Any] = {
     "n_users": 60_000,
     "lift": 0.03,
     "new_user_lift": 0.08,
-    "srm_drop": 0.05,
+    "srm_drop": 0.035,
+    "srm_mode": "on_click",
     "bot_share": 0.01,
     "seed": 2027,
 }
-#: The same experiment after the logging bug was fixed and the data re-pulled.
-FIXED_PULL: dict[str, Any] = {**FIRST_PULL, "srm_drop": 0.0}
+#: The same experiment after the logging bug was fixed and the data re-pulled,
+#: with the shop's orders, revenue and page-load times joined in (drawn after
+#: everything else, so the click columns are those of the unjoined pull).
+FIXED_PULL: dict[str, Any] = {
+    **FIRST_PULL,
+    "srm_drop": 0.0,
+    "purchase_rate": 0.3,
+    "order_value": 40.0,
+    "order_value_lift": -0.04,
+    "page_load_ms": 900.0,
+    "page_load_shift_ms": 0.0,
+}
+#: A hypothetical two-week run of the same test in which orange also has a
+#: novelty effect (+30 % on the day of first exposure, half-life 2 days): the
+#: log has one row per user and day.
+NOVELTY_LOG: dict[str, Any] = {
+    "n_users": 60_000,
+    "lift": 0.03,
+    "new_user_lift": 0.08,
+    "days": 14,
+    "novelty": 0.3,
+    "novelty_half_life": 2.0,
+    "daily": True,
+    "seed": 2028,
+}
 
 BASELINE = 0.17  # user click-through rate, rounded, from HISTORY
 PLANNED_PER_ARM = 30_000
@@ -38,12 +63,26 @@ BOT_IMPRESSIONS_PER_SESSION = 20  # no human sees the button 20 times a session
 USERS_PER_YEAR = 2_000_000
 VALUE_PER_CLICKER = 1.50  # dollars of margin per extra user who clicks Buy Now
 COST_TO_SHIP = 15_000  # dollars: design, QA, accessibility and brand review
+SESSION_BANDS = ("1 session", "2-3 sessions", "4+ sessions")
+HOLDOUT_SHARE = 0.05  # users kept on blue for a month after launch
+LATENCY_MARGIN_MS = 50.0  # the page-load guardrail: no more than 50 ms slower
 
 
 @cache
 def _data(which: str) -> pd.DataFrame:
     params = {"history": HISTORY, "first": FIRST_PULL, "fixed": FIXED_PULL}[which]
     return simulate_button_test(**params)
+
+
+def break_even_lift() -> float:
+    """The lift in users who click, as a fraction, at which orange pays for itself."""
+    return COST_TO_SHIP / (USERS_PER_YEAR * VALUE_PER_CLICKER)
+
+
+def session_band(sessions: pd.Series) -> pd.Series:
+    """Label each user by sessions in the test: the slices the growth team asks for."""
+    bands = pd.cut(sessions, [0, 1, 3, np.inf], labels=list(SESSION_BANDS))
+    return bands.astype(str)
 
 
 def clean() -> pd.DataFrame:
@@ -56,9 +95,20 @@ def _main_test() -> abtest.ProportionTestResult:
     return abtest.proportion_test(*abtest.arm_counts(clean(), "clicked"))
 
 
-def _segment_pvalues() -> np.ndarray:
-    tests = abtest.segment_proportion_tests(clean(), "clicked", "segment")
-    return tests.loc[["new", "returning"], "p_value"].to_numpy()
+def _slice_pvalues() -> np.ndarray:
+    df = clean()
+    by_segment = abtest.segment_proportion_tests(df, "clicked", "segment")
+    by_band = abtest.segment_proportion_tests(
+        df.assign(band=session_band(df["sessions"])), "clicked", "band"
+    )
+    return np.r_[
+        by_segment.loc[["new", "returning"], "p_value"].to_numpy(),
+        by_band.loc[list(SESSION_BANDS), "p_value"].to_numpy(),
+    ]
+
+
+def _arms(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return df[df["variant"] == "control"], df[df["variant"] == "treatment"]
 
 
 def _ground_truth(answer: Any) -> str | None:
@@ -104,7 +154,51 @@ q3 = Exercise(
 )
 
 q4 = Exercise(
-    "Q4 · SRM p-value",
+    "Q4 · power at break-even",
+    expected=lambda: abtest.power_proportions(BASELINE, break_even_lift(), PLANNED_PER_ARM),
+    rtol=1e-4,
+    hints=[
+        "`abtest.power_proportions(baseline_rate, mde, n_per_group)` with the break-even lift.",
+        "`break_even` is an *absolute* lift (0.005 = +0.5 percentage points): leave "
+        "`relative=False`, or pass `break_even / ex.BASELINE` with `relative=True`.",
+    ],
+)
+
+q5 = Decision(
+    "Q5 · the plan",
+    question=(
+        "Orange pays for itself at a lift of +0.50 pp (+2.9 % relative). Two weeks give "
+        "30,000 users per arm: 80 % power at +5 %, but only about 37 % power at break-even; "
+        "80 % power at break-even needs about 90,000 per arm (six weeks). The change is cheap "
+        "and easy to undo. What do you do before launch?"
+    ),
+    options={
+        "run six weeks": (
+            "Defensible when a wrong launch is expensive or hard to undo, but here it triples "
+            "the test for little: a lift near break-even is worth almost nothing either way, so "
+            "missing it costs little, while six weeks delay a likely gain and block the layer."
+        ),
+        "run two weeks, decide on the estimate and its interval against break-even": (
+            "Low power *at* break-even is an acceptable risk because a lift there is worth "
+            "almost nothing net; what matters is that lifts well above it (+5 % and more) are "
+            "likely detected. Write the decision rule down now: ship if the estimate clears "
+            "break-even and the interval rules out harm."
+        ),
+        "declare the MDE +8 % so the plan shows 80 % power": (
+            "That moves the goalposts: the MDE must come from what matters to the business, "
+            "not from the traffic you happen to have. The test would still have 37 % power at "
+            "break-even; you would only have hidden it."
+        ),
+    },
+    answer="B",
+    hints=[
+        "What does it cost to miss a lift that is exactly at break-even?",
+        "Power matters most for the lifts whose loss would hurt: those well above break-even.",
+    ],
+)
+
+q6 = Exercise(
+    "Q6 · SRM p-value",
     expected=lambda: (
         abtest.srm_test(
             _data("first")["variant"].value_counts()[["control", "treatment"]].to_numpy(),
@@ -119,8 +213,36 @@ q4 = Exercise(
     ],
 )
 
-q5 = Exercise(
-    "Q5 · flag the bots",
+q7 = MultipleChoice(
+    "Q7 · reading the first pull",
+    question=(
+        "On the first pull orange *lowers* the click rate by 2.3 pp (p ≈ 2·10⁻¹⁴), and the "
+        "SRM check fails (p ≈ 8·10⁻⁵). Which statement is right?"
+    ),
+    options={
+        "Orange hurts: the effect is huge and the p-value tiny.": (
+            "The p-value assumes the two arms are comparable apart from the color; the SRM says "
+            "they are not, so neither the estimate nor its p-value can be trusted."
+        ),
+        "Drop 1,000 random control users so the arms are equal, then analyse.": (
+            "Equal counts do not make equal groups: the missing treatment users are not a random "
+            "sample, so trimming control at random keeps the bias."
+        ),
+        "Do not read the lift: find why treatment users are missing, fix it, then analyse.": (
+            "Yes. An SRM means something removed users unevenly; if the removal depends on "
+            "behaviour (here: clicking), the survivors differ from the arm and any lift is biased."
+        ),
+        "Analyse only the users who were logged in both arms; the rest does not matter.": (
+            "That is exactly the biased comparison: who was logged in treatment depended on "
+            "what they did."
+        ),
+    },
+    answer="C",
+    hints=["What does the p-value of the lift assume about the two groups?"],
+)
+
+q8 = Exercise(
+    "Q8 · flag the bots",
     expected=lambda: suspected_bots(_data("fixed"), threshold=BOT_IMPRESSIONS_PER_SESSION),
     forbidden=_ground_truth,
     hints=[
@@ -129,8 +251,8 @@ q5 = Exercise(
     ],
 )
 
-q6 = Exercise(
-    "Q6 · the z statistic by hand",
+q9 = Exercise(
+    "Q9 · the z statistic by hand",
     expected=_z_reference,
     cases=[(1000, 10_000, 1100, 10_000), (37, 480, 52, 510), (510, 3000, 480, 3100)],
     rtol=1e-9,
@@ -140,51 +262,152 @@ q6 = Exercise(
     ],
 )
 
-q7 = Exercise(
-    "Q7 · value at the lower bound",
+q10 = MultipleChoice(
+    "Q10 · what the p-value and the interval say",
+    question=(
+        "The test gives a lift of +0.78 pp, p = 0.013, 95 % CI +0.17 to +1.39 pp. "
+        "Which statement is true?"
+    ),
+    options={
+        "There is a 1.3 % probability that orange has no effect.": (
+            "A p-value is computed *assuming* no effect; it is not the probability of that "
+            "assumption. It says how often a gap at least this large would occur if there "
+            "were no real difference."
+        ),
+        "If orange had no effect, a gap at least this large (either way) would occur in about "
+        "1.3 % of such tests.": (
+            "Yes: that is the definition of the two-sided p-value. Rare under 'no effect', "
+            "so the data are hard to explain without one."
+        ),
+        "There is a 95 % probability that the true lift is between +0.17 and +1.39 pp.": (
+            "That is the Bayesian credible-interval reading. The 95 % belongs to the procedure: "
+            "intervals built this way cover the true lift in 95 % of repeated experiments; this "
+            "one either does or does not."
+        ),
+        "The true lift is at least +0.17 pp: the interval's lower end is the smallest "
+        "possible lift.": (
+            "Lifts below +0.17 pp are less compatible with the data, not impossible: a 99 % "
+            "interval would reach lower."
+        ),
+    },
+    answer="B",
+    hints=["Which statement assumes 'no effect' rather than giving it a probability?"],
+)
+
+q11 = Exercise(
+    "Q11 · value at the lower bound",
     expected=lambda: _main_test().ci[0] * USERS_PER_YEAR * VALUE_PER_CLICKER,
     rtol=1e-6,
     hints=[
-        "The CI's lower end is the smallest lift the data support: `result.ci[0]`.",
+        "Take the lower end of the 95 % CI, `result.ci[0]`: not the smallest possible lift, "
+        "but the lowest lift the interval keeps as compatible with the data.",
         "Extra clickers per year = lift × USERS_PER_YEAR; each is worth VALUE_PER_CLICKER.",
     ],
 )
 
-q8 = Exercise(
-    "Q8 · Holm-adjusted segment p-values",
-    expected=lambda: abtest.adjust_pvalues(_segment_pvalues(), method="holm").p_adjusted,
+q12 = Exercise(
+    "Q12 · Holm-adjusted slice p-values",
+    expected=lambda: abtest.adjust_pvalues(_slice_pvalues(), method="holm").p_adjusted,
     hints=[
-        "Collect the two segments' p-values (new first), then `abtest.adjust_pvalues`.",
-        "Holm multiplies the smallest p-value by 2, the next by 1, and keeps them in order.",
+        "Put the five p-values in one array (new, returning, then the session bands in "
+        "`ex.SESSION_BANDS` order) and call `abtest.adjust_pvalues(..., method='holm')`.",
+        "Holm multiplies the smallest p-value by 5, the next by 4, …, keeps them in "
+        "increasing order and caps them at 1; take `.p_adjusted`.",
     ],
 )
 
-q9 = Decision(
-    "Q9 · the launch decision",
+q13 = MultipleChoice(
+    "Q13 · do the segments differ?",
     question=(
-        "The lift is +0.78 pp (95 % CI +0.17 to +1.39 pp, p = 0.013); break-even is +0.50 pp; "
-        "the chance that orange pays for itself is about 80 %, and shipping is cheap to undo. "
-        "What do you recommend?"
+        "New users: +0.67 pp (p = 0.18); returning users: +0.85 pp (p = 0.034). The test of "
+        "the difference between the two lifts gives p = 0.77. What can you conclude?"
+    ),
+    options={
+        "Orange works for returning users but not for new users.": (
+            "One slice below 0.05 and one above is not evidence that they differ: the test of "
+            "the difference is what answers that, and it finds nothing."
+        ),
+        "The effect is the same in both segments.": (
+            "Absence of evidence is not evidence of absence: with these standard errors the "
+            "test had only about a one-in-three chance to detect even a real gap of a "
+            "percentage point."
+        ),
+        "The data cannot tell whether the segments differ: the test is underpowered for a "
+        "difference of this size.": (
+            "Yes. Report the overall effect, and treat a segment difference as a hypothesis "
+            "for a test sized to detect it."
+        ),
+        "After Holm neither segment is significant, so orange works for nobody.": (
+            "The overall test is significant; splitting the same users into slices only makes "
+            "each estimate noisier."
+        ),
+    },
+    answer="C",
+    hints=["Which test compares the segments with each other, rather than each with zero?"],
+)
+
+q14 = Exercise(
+    "Q14 · average order value",
+    expected=lambda: (
+        abtest.ratio_test(
+            _arms(clean())[0]["revenue"],
+            _arms(clean())[0]["orders"],
+            _arms(clean())[1]["revenue"],
+            _arms(clean())[1]["orders"],
+        ).estimate
+    ),
+    rtol=1e-6,
+    hints=[
+        "AOV = Σ revenue / Σ orders per arm: a ratio of two per-user sums, so "
+        "`abtest.ratio_test(num_c, den_c, num_t, den_t)` (delta method).",
+        "`abtest.ratio_test(c['revenue'], c['orders'], t['revenue'], t['orders']).estimate`",
+    ],
+)
+
+q15 = Decision(
+    "Q15 · the launch decision",
+    question=(
+        "Clicks: +0.78 pp (95 % CI +0.17 to +1.39 pp, p = 0.013); break-even is +0.50 pp; with "
+        "a flat prior the chance that orange pays for itself is about 80 %. Revenue per user "
+        "and average order value show no clear change either way; page-load time is within its "
+        "guardrail. Shipping is cheap to undo. What do you recommend?"
     ),
     options={
         "ship": (
-            "The effect is positive with 95 % confidence, the point estimate clears break-even, "
-            "and the downside if the true lift sits at the low end is a small loss against "
-            "a likely gain: the expected value favours orange. Watch purchases after launch."
+            "The click lift is positive with 95 % confidence and its estimate clears "
+            "break-even; the downside if it sits at the low end is a small loss against a "
+            "likely gain, and no guardrail shows harm. Revenue was not powered to move: keep a "
+            "holdout and watch it after launch."
         ),
         "don't ship": (
-            "The CI excludes zero, so orange very likely helps; that its lower end falls short "
-            "of break-even is a reason to weigh the expected value, not to discard a "
-            "probable gain."
+            "The interval excludes zero and the estimate clears break-even; that its lower end "
+            "falls short is a reason to weigh the expected value, not to discard a probable "
+            "gain. Revenue's wide interval is a reason to monitor, not proof of harm."
         ),
         "run longer": (
-            "The test ran its planned sample size; extending it after seeing the result is "
-            "peeking, and the decision already favours shipping on the expected value."
+            "The test ran its planned sample size and the decision rule set before launch "
+            "favours shipping; extending it now because you dislike the answer is peeking."
         ),
     },
     answer="ship",
     hints=[
         "Compare the whole interval with break-even, then ask what each decision risks.",
-        "Significant and positive, estimate above break-even, P(pays for itself) ≈ 0.8.",
+        "Apply the rule you wrote down in Q5.",
+    ],
+)
+
+q16 = Exercise(
+    "Q16 · power of the holdout",
+    expected=lambda: abtest.power_proportions(
+        BASELINE,
+        _main_test().estimate,
+        USERS_PER_YEAR / 12 * HOLDOUT_SHARE,
+        ratio=(1 - HOLDOUT_SHARE) / HOLDOUT_SHARE,
+    ),
+    rtol=1e-4,
+    hints=[
+        "The holdout is the control group (n = a month's users × 5 %); the treatment group "
+        "is 19 times larger: `ratio=19`.",
+        "`abtest.power_proportions(ex.BASELINE, result.estimate, ex.USERS_PER_YEAR / 12 * 0.05, ratio=19)`",
     ],
 )
