@@ -88,11 +88,13 @@ def _cuped_reference(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
     ).estimate
 
 
-def _cuped_cases() -> list[tuple[np.ndarray, ...]]:
+def _cuped_cases() -> list[tuple[Any, ...]]:
     rng = np.random.default_rng(2026)
     # first, arms whose pre-period means and slopes differ: pooling θ within arms matters
     x_c, x_t = rng.normal(9, 3, 30), rng.normal(11, 1, 30)
-    cases = [(2 * x_c + rng.normal(0, 1, 30), x_c, x_t + rng.normal(0, 1, 30), x_t)]
+    cases: list[tuple[Any, ...]] = [
+        (2 * x_c + rng.normal(0, 1, 30), x_c, x_t + rng.normal(0, 1, 30), x_t)
+    ]
     for n_c, n_t, rho, effect in ((8, 10, 0.9, 1.0), (50, 40, 0.5, 0.0), (200, 200, 0.7, -2.0)):
         x_c, x_t = rng.normal(10, 2, n_c), rng.normal(10, 2, n_t)
         y_c = rho * x_c + rng.normal(0, 1, n_c)
@@ -216,8 +218,8 @@ q5 = MultipleChoice(
             "keeps the guarantee."
         ),
         "as small as possible, so that only real effects are detected": (
-            "Any fixed τ > 0 keeps type-I error at α; a tiny τ does not make the test safer, "
-            "it makes it need enormous samples to detect anything."
+            "Any fixed τ > 0 keeps type-I error at or below α; a tiny τ does not make the "
+            "test safer, it makes it need enormous samples to detect anything."
         ),
     },
     answer="B",
@@ -287,8 +289,9 @@ q11 = Decision(
     ),
     options={
         "raise α to 0.10 so that more experiments come out significant": (
-            "More 'winners', but more of them false and their lifts more exaggerated: that "
-            "makes the second complaint worse, not better."
+            "More 'winners', but twice the false-positive rate among ideas that do nothing, "
+            "and at this power the winners' measured lifts still overstate their true effects: "
+            "it treats a symptom, not the low power, and the MAU forecasts stay too rosy."
         ),
         "keep MAU as the primary metric and run every test until it is significant": (
             "MAU has almost no power in two weeks, and running until significant is peeking: "
