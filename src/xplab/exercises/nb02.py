@@ -1,0 +1,310 @@
+"""Exercises for notebook 02 — trustworthy experiments at a media company.
+
+The scenario's data are simulated from the parameters below; the notebook
+passes the same dictionaries to :func:`xplab.data.simulate_media_experiment`
+and :func:`xplab.data.simulate_experiment_portfolio`, and each expected
+answer is computed here from the same data with the package's tested
+functions.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import abtest
+from ..abtest import GroupStats
+from ..data import simulate_experiment_portfolio, simulate_media_experiment
+from ..workbook import Decision, Exercise, MultipleChoice
+
+#: An A/A test of the new assignment service: both arms get the same product.
+AA_CLEAN: dict[str, Any] = {"n_users": 100_000, "seed": 2026_0201}
+#: The same A/A test on the day a stale cache served treatment to some control users.
+AA_BUGGY: dict[str, Any] = {
+    "n_users": 100_000,
+    "bug": "cache",
+    "bug_share": 0.05,
+    "seed": 2026_0202,
+}
+#: The real experiment: personalised headlines, 14 days, 40,000 users.
+EXPERIMENT: dict[str, Any] = {
+    "n_users": 40_000,
+    "days": 14,
+    "rho": 0.7,
+    "engagement_effect": 0.4,
+    "mau_rate": 0.8,
+    "mau_effect": 0.002,
+    "seed": 2026_0402,
+}
+#: Last year's 200 experiments: small true effects (relative lifts), varied precision.
+PORTFOLIO: dict[str, Any] = {
+    "n_experiments": 200,
+    "effect_mean": 0.0,
+    "effect_sd": 0.01,
+    "standard_error": np.linspace(0.005, 0.02, 200),
+    "seed": 2026_0601,
+}
+
+ENGAGEMENT_SD = 20.0  # per-user sd of the engagement index, from past data
+RHO = 0.7  # correlation of pre-period and in-experiment engagement, from past data
+MDE = 0.4  # smallest engagement lift (index points) worth shipping
+MAU_BASELINE = 0.8
+MAU_MDE = 0.002  # what the team hoped for on MAU: +0.2 pp
+PER_ARM = 20_000  # planned users per arm
+TAU = 0.4  # mSPRT mixing sd = the MDE, chosen before the data
+LOOK_EVERY = 500  # users per arm between looks on the dashboard
+GS_LOOKS = 5
+
+
+@cache
+def _data(which: str) -> pd.DataFrame:
+    params = {"aa_clean": AA_CLEAN, "aa_buggy": AA_BUGGY, "experiment": EXPERIMENT}[which]
+    return simulate_media_experiment(**params)
+
+
+def arms(which: str = "experiment") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The control and treatment rows of one of the scenario's data sets."""
+    df = _data(which)
+    return df[df["variant"] == "control"], df[df["variant"] == "treatment"]
+
+
+def looks() -> np.ndarray:
+    """Per-arm sample sizes at which the dashboard refreshes (every LOOK_EVERY users)."""
+    c, t = arms()
+    return np.arange(LOOK_EVERY, min(len(c), len(t)) + 1, LOOK_EVERY)
+
+
+@cache
+def _portfolio() -> pd.DataFrame:
+    return simulate_experiment_portfolio(**PORTFOLIO)
+
+
+def _cuped_reference(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    return abtest.cuped_test(
+        GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
+    ).estimate
+
+
+def _cuped_cases() -> list[tuple[Any, ...]]:
+    rng = np.random.default_rng(2026)
+    # first, arms whose pre-period means and slopes differ: pooling θ within arms matters
+    x_c, x_t = rng.normal(9, 3, 30), rng.normal(11, 1, 30)
+    cases: list[tuple[Any, ...]] = [
+        (2 * x_c + rng.normal(0, 1, 30), x_c, x_t + rng.normal(0, 1, 30), x_t)
+    ]
+    for n_c, n_t, rho, effect in ((8, 10, 0.9, 1.0), (50, 40, 0.5, 0.0), (200, 200, 0.7, -2.0)):
+        x_c, x_t = rng.normal(10, 2, n_c), rng.normal(10, 2, n_t)
+        y_c = rho * x_c + rng.normal(0, 1, n_c)
+        y_t = rho * x_t + effect + rng.normal(0, 1, n_t)
+        cases.append((y_c, x_c, y_t, x_t))
+    return cases
+
+
+def _srm_p() -> float:
+    counts = _data("aa_buggy")["variant"].value_counts()[["control", "treatment"]].to_numpy()
+    return abtest.srm_test(counts, [0.5, 0.5]).p_value
+
+
+def _msprt_last() -> float:
+    c, t = arms()
+    r = abtest.msprt_test(
+        c["engagement"].to_numpy(), t["engagement"].to_numpy(), tau=TAU, looks=looks()
+    )
+    return float(r.p_values[-1])
+
+
+def _exaggeration() -> float:
+    won = _portfolio()[_portfolio()["shipped"]]
+    return float(won["estimate"].mean() / won["true_effect"].mean())
+
+
+q1 = Exercise(
+    "Q1 · SRM p-value of the A/A test",
+    expected=_srm_p,
+    rtol=1e-6,
+    atol=0,
+    hints=[
+        "Count users per variant (control first), then `abtest.srm_test(counts, [0.5, 0.5])`.",
+        "`aa_buggy['variant'].value_counts()[['control', 'treatment']].to_numpy()` "
+        "puts the counts in order.",
+    ],
+)
+
+q2 = Decision(
+    "Q2 · the A/A test fails",
+    question=(
+        "The A/A test of the new assignment service shows a sample ratio mismatch "
+        "(p < 10⁻¹⁰), and the 'treatment' users were already more engaged *before* the "
+        "test. The platform team wants to start next week's experiments on it anyway. "
+        "What do you recommend?"
+    ),
+    options={
+        "go ahead, and analyse with CUPED to correct the imbalance": (
+            "CUPED adjusts for chance imbalance in a *randomised* experiment. Here the split "
+            "itself is broken: users are moved between arms by something related to their "
+            "habits, and no covariate adjustment can promise to undo an unknown selection."
+        ),
+        "go ahead: an A/A test always finds something at these sample sizes": (
+            "A correct A/A test rejects only 5 % of the time at α = 0.05, at any sample size; "
+            "an SRM with p < 10⁻¹⁰ is not chance."
+        ),
+        "stop: find and fix the cause, then re-run the A/A test before any experiment": (
+            "Yes. An A/A test exists to catch exactly this; every experiment on a broken "
+            "assignment would be biased in the same direction. Slice the mismatch (new vs "
+            "returning users, day, platform) to find the cause, fix it, and repeat the A/A."
+        ),
+    },
+    answer="stop: find and fix the cause, then re-run the A/A test before any experiment",
+    hints=[
+        "What does a sample ratio mismatch say about how users reached each arm?",
+    ],
+)
+
+q3 = Decision(
+    "Q3 · p = 0.03 on day 4",
+    question=(
+        "A fixed-horizon test is planned for 14 days. On day 4 the dashboard shows "
+        "p = 0.03 for the primary metric, and the product manager wants to ship today. "
+        "What do you do?"
+    ),
+    options={
+        "ship: p < 0.05 is significant": (
+            "The 0.05 threshold holds for one analysis at the planned sample size. Stopping at "
+            "the first look that crosses it makes false positives several times more likely, "
+            "and day 4 has not covered a full week of behaviour."
+        ),
+        "keep running to day 14 and analyse once, as planned": (
+            "Yes. A fixed-horizon test is valid when it is analysed once, at the planned size. "
+            "If the team needs to stop early, the next experiment should be planned with a "
+            "sequential test (mSPRT or group-sequential bounds) from the start."
+        ),
+        "stop and re-run: the early signal shows the test is biased": (
+            "Nothing suggests a bias: an early p = 0.03 is what chance alone often produces "
+            "when you look every day. The remedy is to keep to the plan, not to restart."
+        ),
+    },
+    answer="keep running to day 14 and analyse once, as planned",
+    hints=["Which analysis does the 0.05 in a fixed-horizon test refer to?"],
+)
+
+q4 = Exercise(
+    "Q4 · the always-valid p-value",
+    expected=_msprt_last,
+    rtol=1e-6,
+    hints=[
+        "`abtest.msprt_test(control, treatment, tau=ex.TAU, looks=ex.looks())` with the "
+        "engagement arrays of `c` and `t` (in arrival order).",
+        "The result's `p_values` has one entry per look; the last one is `p_values[-1]`.",
+    ],
+)
+
+q5 = MultipleChoice(
+    "Q5 · choosing τ",
+    question=(
+        "The mSPRT needs a mixing standard deviation τ. Which choice is sound for the "
+        "engagement experiment?"
+    ),
+    options={
+        "the effect estimated at the first look, so the test is tuned to this experiment": (
+            "No: τ chosen from the data of the test itself is no longer fixed in advance, "
+            "and the type-I guarantee (Ville's inequality for a fixed mixture) is lost."
+        ),
+        "the MDE from the plan, or the spread of past experiments' effects, fixed before the data": (
+            "Yes. The test is most powerful against effects of about size τ; the MDE or "
+            "the prior spread of past effects are the natural scale, and fixing τ in advance "
+            "keeps the guarantee."
+        ),
+        "as small as possible, so that only real effects are detected": (
+            "Any fixed τ > 0 keeps type-I error at or below α; a tiny τ does not make the "
+            "test safer, it makes it need enormous samples to detect anything."
+        ),
+    },
+    answer="B",
+    hints=["τ describes the effects you expect, and it must not depend on this test's data."],
+)
+
+q6 = Exercise(
+    "Q6 · the last O'Brien–Fleming threshold",
+    expected=lambda: float(
+        abtest.group_sequential_bounds(np.arange(1, GS_LOOKS + 1) / GS_LOOKS).nominal_p[-1]
+    ),
+    rtol=1e-4,
+    hints=[
+        "`abtest.group_sequential_bounds([0.2, 0.4, 0.6, 0.8, 1.0])` — O'Brien–Fleming "
+        "spending is the default.",
+        "The result's `nominal_p` holds the two-sided p-value threshold of each look.",
+    ],
+)
+
+q7 = Exercise(
+    "Q7 · power on MAU",
+    expected=lambda: float(abtest.power_proportions(MAU_BASELINE, MAU_MDE, PER_ARM)),
+    rtol=1e-4,
+    hints=[
+        "`abtest.power_proportions(baseline_rate, mde, n_per_group)` with an *absolute* MDE.",
+        "MAU_BASELINE = 0.8, MAU_MDE = 0.002 (0.2 percentage points), PER_ARM = 20,000.",
+    ],
+)
+
+q8 = Exercise(
+    "Q8 · CUPED by hand",
+    expected=_cuped_reference,
+    cases=_cuped_cases(),
+    rtol=1e-7,
+    hints=[
+        "θ = (Σ_c (y − ȳ_c)(x − x̄_c) + Σ_t (y − ȳ_t)(x − x̄_t)) / "
+        "(Σ_c (x − x̄_c)² + Σ_t (x − x̄_t)²): centre each arm at its own means.",
+        "Return (ȳ_t − ȳ_c) − θ·(x̄_t − x̄_c).",
+    ],
+)
+
+q9 = Exercise(
+    "Q9 · sample size with CUPED",
+    expected=lambda: abtest.sample_size_means(MDE, ENGAGEMENT_SD * np.sqrt(1 - RHO**2)),
+    round_up=True,
+    unit="user",
+    hints=[
+        "CUPED leaves the residual standard deviation σ·√(1 − ρ²).",
+        "`abtest.sample_size_means(ex.MDE, ex.ENGAGEMENT_SD * np.sqrt(1 - ex.RHO**2))`.",
+    ],
+)
+
+q10 = Exercise(
+    "Q10 · the exaggeration ratio",
+    expected=_exaggeration,
+    rtol=1e-6,
+    hints=[
+        "Keep the rows with `shipped`, then divide the mean `estimate` by the mean `true_effect`.",
+    ],
+)
+
+q11 = Decision(
+    "Q11 · the review board",
+    question=(
+        "The head of product asks: 'our experiments keep coming back inconclusive, and when "
+        "we ship a winner MAU does not move. What should we change first?'"
+    ),
+    options={
+        "raise α to 0.10 so that more experiments come out significant": (
+            "More 'winners', but twice the false-positive rate among ideas that do nothing, "
+            "and at this power the winners' measured lifts still overstate their true effects: "
+            "it treats a symptom, not the low power, and the MAU forecasts stay too rosy."
+        ),
+        "keep MAU as the primary metric and run every test until it is significant": (
+            "MAU has almost no power in two weeks, and running until significant is peeking: "
+            "it guarantees false winners eventually."
+        ),
+        "pre-register a sensitive primary metric with CUPED and a stopping rule; "
+        "shrink winners' lifts before forecasting MAU": (
+            "Yes. A sensitive engagement metric (validated as leading to MAU) plus CUPED "
+            "fixes the power problem, a pre-registered stopping rule (or a sequential test) "
+            "keeps false positives at α, and shrinkage replaces exaggerated lifts with "
+            "honest forecasts."
+        ),
+    },
+    answer="C",
+    hints=["Two complaints, two causes: low power, and selected (exaggerated) winners."],
+)
