@@ -166,10 +166,13 @@ def surrogate_index(
     if not isinstance(outcome, str):
         raise ValueError(f"outcome must be a column name, got {outcome!r}")
     if outcome in cols:
-        raise ValueError(f"outcome {outcome!r} cannot also be one of the surrogates")
+        raise ValueError(f"outcome {outcome!r} cannot also be a surrogate (surrogates={cols})")
     check_columns(historical, cols, name="historical")
     if outcome not in historical.columns:
-        raise ValueError(f"outcome={outcome!r} is not a column of historical")
+        raise ValueError(
+            f"historical is missing column(s) [{outcome!r}]: outcome={outcome!r} is not a "
+            f"column of historical; it has {list(historical.columns)}"
+        )
     check_columns(experiment, [*cols, variant], name="experiment")
     alpha = check_alpha(alpha)
 
