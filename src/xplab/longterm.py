@@ -45,6 +45,8 @@ from ._validate import (
 from .abtest._common import infer
 from .abtest.power import sample_size_proportions
 
+__all__ = ["HoldoutPlan", "SurrogateIndexResult", "holdout_plan", "surrogate_index"]
+
 Alternative = Literal["two-sided", "larger", "smaller"]
 
 
@@ -157,17 +159,26 @@ def surrogate_index(
     if isinstance(surrogates, str) or not isinstance(surrogates, Sequence) or not surrogates:
         raise ValueError(f"surrogates must be a non-empty list of column names, got {surrogates!r}")
     cols = list(surrogates)
+    if not all(isinstance(c, str) for c in cols):
+        raise ValueError(f"surrogates must be column names (strings), got {cols!r}")
     if len(set(cols)) != len(cols):
         raise ValueError(f"surrogates must be unique, got {cols}")
     if not isinstance(outcome, str):
         raise ValueError(f"outcome must be a column name, got {outcome!r}")
     if outcome in cols:
-        raise ValueError(f"outcome {outcome!r} cannot also be a surrogate")
-    check_columns(historical, [*cols, outcome], name="historical")
+        raise ValueError(f"outcome {outcome!r} cannot also be a surrogate (surrogates={cols})")
+    check_columns(historical, cols, name="historical")
+    if outcome not in historical.columns:
+        raise ValueError(
+            f"historical is missing column(s) [{outcome!r}]: outcome={outcome!r} is not a "
+            f"column of historical; it has {list(historical.columns)}"
+        )
     check_columns(experiment, [*cols, variant], name="experiment")
     alpha = check_alpha(alpha)
 
     x_h = _matrix(historical, cols, "historical")
+    if not pd.api.types.is_numeric_dtype(historical[outcome]):
+        raise ValueError(f"outcome column {outcome!r} must hold numbers")
     y = historical[outcome].to_numpy(dtype=float)
     if not np.all(np.isfinite(y)):
         raise ValueError(f"historical has NaN or infinite values in {[outcome]}")

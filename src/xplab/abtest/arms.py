@@ -82,6 +82,8 @@ def arm_counts(
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     y = _column(df, outcome, "outcome")
     arm = _column(df, variant, "variant")
+    if isinstance(control, str) and control == treatment:
+        raise ValueError(f"treatment ({treatment!r}) must differ from control ({control!r})")
     values = y.to_numpy()
     if values.dtype == bool:
         values = values.astype(np.int64)
@@ -126,6 +128,8 @@ def segment_proportion_tests(
     >>> segment_proportion_tests(df, "clicked", "segment")["estimate"].round(2).tolist()
     [0.5, 0.0]
     """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     seg = _column(df, segment, "segment")
     rows = {}
     for value in pd.unique(seg):

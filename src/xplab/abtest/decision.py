@@ -190,6 +190,11 @@ def decide(
         raise ValueError(f"higher_is_better must be True or False, got {higher_is_better!r}")
     if not isinstance(primary_name, str) or not primary_name:
         raise ValueError(f"primary_name must be a non-empty string, got {primary_name!r}")
+    if guardrails is not None and not isinstance(guardrails, Mapping):
+        raise ValueError(
+            "guardrails must map metric names (str) to noninferiority_test results, "
+            f"got {type(guardrails).__name__}"
+        )
     guards = dict(guardrails or {})
     for name, g in guards.items():
         if not isinstance(name, str) or not isinstance(g, NoninferiorityResult):

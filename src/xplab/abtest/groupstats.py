@@ -200,9 +200,17 @@ class GroupStats:
         mean = total / count
 
         def centred(s_xy: Any, s_x: float, s_y: float, name: str) -> float:
-            value = check_real(s_xy, name=name) - s_x * s_y / count
-            # rounding can make a true zero slightly negative
-            return max(value, 0.0) if name.endswith("squares") else value
+            raw = check_real(s_xy, name=name)
+            value = raw - s_x * s_y / count
+            if not name.endswith("squares"):
+                return value
+            # rounding can make a true zero slightly negative; more than rounding is a bad sum
+            if value < -1e-9 * max(abs(raw), 1.0):
+                raise ValueError(
+                    f"{name} ({raw}) is below sum²/n ({s_x * s_y / count}): no data has a "
+                    "negative spread"
+                )
+            return max(value, 0.0)
 
         kwargs: dict[str, Any] = {
             "n": count,

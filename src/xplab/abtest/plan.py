@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -31,8 +32,9 @@ from .._validate import (
     check_count,
     check_positive,
     check_probability,
+    check_real,
 )
-from .power import power_proportions, sample_size_proportions
+from .power import _check_power, power_proportions, sample_size_proportions
 
 MetricType = Literal["proportion", "mean"]
 Alternative = Literal["two-sided", "larger", "smaller"]
@@ -83,7 +85,7 @@ def sample_size_means(
     delta = check_positive(mde, name="mde")
     sd = check_positive(standard_deviation, name="standard_deviation")
     alpha = check_alpha(alpha)
-    power = check_probability(power, name="power")
+    power = _check_power(power, alpha)
     alternative = check_alternative(alternative)
     z = stats.norm.isf(alpha / 2 if alternative == "two-sided" else alpha)
     n = 2 * (sd * (z + stats.norm.ppf(power)) / delta) ** 2
@@ -163,9 +165,11 @@ class ExperimentPlan(ResultMixin):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-        if isinstance(self.guardrails, str) or not all(
-            isinstance(g, str) and g.strip() for g in self.guardrails
-        ):
+        if isinstance(self.guardrails, str | bytes) or not isinstance(self.guardrails, Iterable):
+            raise ValueError(
+                f"guardrails must be a tuple of metric names (strings), got {self.guardrails!r}"
+            )
+        if not all(isinstance(g, str) and g.strip() for g in self.guardrails):
             raise ValueError(
                 f"guardrails must be a tuple of metric names (strings), got {self.guardrails!r}"
             )
@@ -186,6 +190,7 @@ class ExperimentPlan(ResultMixin):
                     "spread follows from its baseline"
                 )
         else:
+            check_real(self.baseline, name="baseline")
             if self.standard_deviation is None:
                 raise ValueError("metric_type='mean' needs standard_deviation (σ per user)")
             check_positive(self.standard_deviation, name="standard_deviation")

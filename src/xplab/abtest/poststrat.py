@@ -132,7 +132,8 @@ def poststratified_test(
     thin = [(labels[i], int(n_ck[i]), int(n_tk[i])) for i in range(k) if min(n_ck[i], n_tk[i]) < 2]
     if thin:
         raise ValueError(
-            "every stratum needs at least 2 units in each arm; (stratum, n_c, n_t) = "
+            "every stratum of strata_c and strata_t needs at least 2 units in each arm; "
+            "(stratum, n_c, n_t) = "
             f"{thin[:5]}: merge small strata first"
         )
 

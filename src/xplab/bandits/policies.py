@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._rng import SeedLike, as_generator
-from .._validate import check_count, check_positive, check_probability, check_real
+from .._validate import as_real_array, check_count, check_positive, check_probability, check_real
 
 
 class Policy:
@@ -268,10 +268,7 @@ class LinUCB(Policy):
     def _context(self, context: Any) -> np.ndarray:
         if context is None:
             raise ValueError("context is required by LinUCB: a vector of n_features numbers")
-        try:
-            x = np.asarray(context, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(f"context must be an array of numbers, got {context!r}") from None
+        x = as_real_array(context, name="context")
         d, k = self.n_features, self.n_arms
         if x.shape not in ((d,), (k, d)):
             raise ValueError(f"context must have shape ({d},) or ({k}, {d}), got {x.shape}")

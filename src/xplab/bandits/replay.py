@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 
 from .._results import ResultMixin
-from .._validate import as_1d_array, check_alpha
+from .._validate import as_1d_array, as_real_array, check_alpha
 
 
 @dataclass(frozen=True, repr=False)
@@ -96,7 +96,7 @@ def replay_evaluate(
     if r.size != n:
         raise ValueError(f"rewards has {r.size} values but arms has {n}")
     if contexts is not None:
-        ctx = np.asarray(contexts, dtype=float)
+        ctx = as_real_array(contexts, name="contexts")
         if ctx.ndim not in (2, 3) or ctx.shape[0] != n:
             raise ValueError(
                 f"contexts must have shape (n_events, d) or (n_events, n_arms, d) "

@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .._validate import check_bool
+
 ENV_VAR = "XPLAB_DATA_DIR"
 DOWNLOAD_TIMEOUT_S = 60
 
@@ -142,6 +144,10 @@ def locate(
     download: bool = True,
 ) -> Path:
     """Return the verified folder of ``spec``, downloading it into the cache if needed."""
+    if data_dir is not None and not isinstance(data_dir, str | os.PathLike):
+        raise TypeError(f"data_dir must be a path (str or pathlib.Path) or None, got {data_dir!r}")
+    # a truthy stand-in such as "False" must not start a download
+    download = check_bool(download, name="download")
     searched = candidate_dirs(data_dir)
     for base in searched:
         folder = base / spec.folder

@@ -55,6 +55,8 @@ def suspected_bots(
     for arg, name in (("impressions", impressions), ("sessions", sessions)):
         if name not in df.columns:
             raise ValueError(f"{arg}={name!r} is not a column of df; columns: {list(df.columns)}")
+        if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
+            raise ValueError(f"{arg} column {name!r} must hold numbers, got dtype {df[name].dtype}")
         cols[arg] = df[name]
     if (cols["sessions"] <= 0).any():
         raise ValueError(f"sessions column {sessions!r} must be > 0 for every user")

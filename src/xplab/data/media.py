@@ -23,6 +23,7 @@ from scipy import stats
 
 from .._rng import SeedLike, as_generator
 from .._validate import (
+    as_real_array,
     check_choice,
     check_count,
     check_positive,
@@ -227,7 +228,7 @@ def simulate_experiment_portfolio(
     if sd < 0:
         raise ValueError(f"effect_sd must be >= 0, got {sd}")
     alpha = check_probability(alpha, name="alpha")
-    se = np.asarray(standard_error, dtype=float)
+    se = as_real_array(standard_error, name="standard_error")
     if se.ndim == 0:
         se = np.full(n, check_positive(float(se), name="standard_error"))
     elif se.shape != (n,):

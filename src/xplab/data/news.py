@@ -172,7 +172,9 @@ class NewsReaders:
     def onboarding_picks(self, user: int, *, n_picks: int = 2, seed: SeedLike = None) -> list[str]:
         """Topics reader ``user`` ticks when signing up: ``n_picks`` drawn without
         replacement with probabilities θ_u."""
-        u = int(self._users(np.asarray(user)))
+        u = check_count(user, name="user")
+        if u >= self.n_users:
+            raise ValueError(f"user must be in [0, {self.n_users}), got {u}")
         n = check_count(n_picks, name="n_picks", minimum=1)
         if n > self.n_topics:
             raise ValueError(f"n_picks must be <= {self.n_topics} (the number of topics), got {n}")

@@ -56,16 +56,21 @@ def first_treated_column(
     return values
 
 
+# column arguments that may be None ("not used"); every other one must name a column
+OPTIONAL_COLUMNS = ("cluster", "weights")
+
+
 def check_frame(df: Any, columns: dict[str, str | None]) -> None:
     """``df`` is a non-empty DataFrame with every column named in ``columns``.
 
-    ``columns`` maps the argument name to the column it names (None = not used).
+    ``columns`` maps the argument name to the column it names; None means "not
+    used" and is allowed only for the arguments in ``OPTIONAL_COLUMNS``.
     """
     check_columns(df, [], name="df")
     if len(df) == 0:
         raise ValueError("df has no rows")
     for arg, column in columns.items():
-        if column is None:
+        if column is None and arg in OPTIONAL_COLUMNS:
             continue
         if not isinstance(column, str):
             raise ValueError(f"{arg} must be a column name (str), got {column!r}")

@@ -9,6 +9,7 @@ real estimate should stand out from the placebo distribution.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -174,6 +175,8 @@ def placebo(
         fake: list[float] = [float(f) for f in candidates]
     else:
         fake = []
+        if isinstance(fake_times, str) or not isinstance(fake_times, Iterable):
+            raise TypeError(f"fake_times must be a list of periods, got {fake_times!r}")
         for f in fake_times:
             if isinstance(f, bool) or not isinstance(f, int | float | np.number):
                 raise ValueError(f"fake_times must be numbers (periods), got {f!r}")

@@ -58,6 +58,13 @@ from ._frame import check_k
 DUPLICATE_THRESHOLD = 0.8
 
 
+def _ids(value: Any, name: str) -> list[Any]:
+    """A list of article ids; a bare string is one id's characters, not a list."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValueError(f"{name} must be a list of article ids, got {value!r:.40}")
+    return list(value)
+
+
 class TfidfRecommender:
     """Recommend articles by the cosine similarity of their TF-IDF vectors.
 
@@ -225,7 +232,7 @@ class TfidfRecommender:
         """Top ``k`` articles for a reader who read ``history``: cosine with the
         mean of their vectors, leaving out what was read and near-duplicates.
         Returns ``article_id, rank, score``."""
-        history = list(history)
+        history = _ids(history, "history")
         if not history:
             raise ValueError("history is empty: use HybridRecommender for a new reader")
         return self.rank(self.scores(self.profile(history)), exclude=history, k=k)
@@ -268,6 +275,10 @@ def recency_popularity(
     """
     check_columns(clicks, ["article_id", "timestamp"], name="clicks")
     half_life = check_positive(half_life, name="half_life")
+    if not pd.api.types.is_numeric_dtype(clicks["timestamp"]):
+        raise ValueError(
+            f"clicks['timestamp'] must be numbers, got dtype {clicks['timestamp'].dtype}"
+        )
     t = clicks["timestamp"].to_numpy(dtype=float)
     if t.size == 0:
         raise ValueError("clicks is empty")
@@ -327,9 +338,12 @@ class HybridRecommender:
     ) -> None:
         if not isinstance(content, TfidfRecommender):
             raise ValueError(f"content must be a TfidfRecommender, got {type(content).__name__}")
-        content._check_fitted()
+        if not hasattr(content, "vectors_"):
+            raise ValueError("content must be a fitted TfidfRecommender: call .fit(articles) first")
         if not isinstance(popularity, pd.Series):
             raise ValueError("popularity must be a Series indexed by article_id")
+        if not pd.api.types.is_numeric_dtype(popularity) or pd.api.types.is_bool_dtype(popularity):
+            raise ValueError(f"popularity must hold numbers, got dtype {popularity.dtype}")
         pop = popularity.reindex(content.article_ids_).fillna(0.0).to_numpy(dtype=float)
         if np.any(pop < 0) or not np.all(np.isfinite(pop)):
             raise ValueError("popularity must be finite and >= 0")
@@ -352,7 +366,7 @@ class HybridRecommender:
         """Top ``k`` for a reader with session clicks ``history`` and onboarding
         ``topics`` (either may be empty): ``article_id, rank, score``, leaving
         out what was read and near-duplicates."""
-        history, topics = list(history), list(topics)
+        history, topics = _ids(history, "history"), _ids(topics, "topics")
         w = self.weight(len(history), topics=bool(topics))
         score = (1 - w) * self._pop
         if w > 0:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import as_1d_array, check_count, check_probability
+from .._validate import as_1d_array, as_real_array, check_count, check_probability
 from ._frame import check_k
 
 
@@ -62,17 +62,18 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
     >>> mmr(["a", "b", "c"], [0.9, 0.8, 0.5], sim, lambda_=0.5, k=2)["item_id"].tolist()
     ['a', 'c']
     """
+    if candidates is None or isinstance(candidates, str | bytes):
+        raise ValueError(f"candidates must be a 1-D array of item ids, got {candidates!r:.40}")
     items = np.asarray(candidates)
     if items.ndim != 1 or items.size == 0:
         raise ValueError(f"candidates must be a non-empty 1-D array, got shape {items.shape}")
+    if pd.Series(items).duplicated().any():
+        raise ValueError("candidates must be unique: an item listed twice could be chosen twice")
     n = items.size
     rel = as_1d_array(scores, name="scores")
     if rel.size != n:
         raise ValueError(f"scores has {rel.size} values but candidates has {n}")
-    try:
-        sim = np.asarray(similarity, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("similarity must be an (n, n) array of numbers") from None
+    sim = as_real_array(similarity, name="similarity")
     if sim.shape != (n, n):
         raise ValueError(f"similarity must have shape ({n}, {n}), got {sim.shape}")
     if not np.all(np.isfinite(sim)):
@@ -112,10 +113,7 @@ def list_diversity(similarity: Any) -> float:
     >>> list_diversity([[1.0, 0.2], [0.2, 1.0]])
     0.8
     """
-    try:
-        sim = np.asarray(similarity, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("similarity must be an (n, n) array of numbers") from None
+    sim = as_real_array(similarity, name="similarity")
     if sim.ndim != 2 or sim.shape[0] != sim.shape[1] or sim.shape[0] < 2:
         raise ValueError(f"similarity must be square with n >= 2, got shape {sim.shape}")
     if not np.all(np.isfinite(sim)):
@@ -126,6 +124,8 @@ def list_diversity(similarity: Any) -> float:
 
 
 def _topics(topics: Any) -> pd.Series:
+    if topics is None or isinstance(topics, str | bytes):
+        raise ValueError(f"topics must be a list of topic labels, got {topics!r:.40}")
     t = pd.Series(np.asarray(topics, dtype=object).ravel())
     if t.empty:
         raise ValueError("topics is empty")

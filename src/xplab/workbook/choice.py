@@ -79,9 +79,11 @@ class MultipleChoice(Exercise):
         texts = list(options)
         for text, why in options.items():
             if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"{name}: every option must be non-empty text, got {text!r}")
+                raise ValueError(f"{name}: options must have non-empty text keys, got {text!r}")
             if not isinstance(why, str) or not why.strip():
-                raise ValueError(f"{name}: option {text!r} needs feedback explaining why")
+                raise ValueError(
+                    f"{name}: options[{text!r}] needs feedback explaining why (non-empty text)"
+                )
         if len({_normalise(t) for t in texts}) != len(texts):
             raise ValueError(f"{name}: two options read the same: {texts}")
         self.question = question

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import fmt
+from .._validate import check_bool, check_real
 
 #: Digits the course prints numbers with (``xplab._results.fmt``): a value
 #: copied from a printout carries this many significant digits.
@@ -215,6 +216,26 @@ def compare_number(
     return f"your value {fmt(answer)} is {direction}"
 
 
+def _check_options(rtol: Any, atol: Any, exact: Any, round_up: Any, unit: Any) -> None:
+    """The tolerance options of :func:`compare` and :class:`Exercise`: an author's
+    typo here would silently accept wrong answers or reject right ones."""
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if check_real(value, name=name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+    check_bool(exact, name="exact")
+    check_bool(round_up, name="round_up")
+    if not isinstance(unit, str) or not unit.strip():
+        raise ValueError(f"unit must be a non-empty string (e.g. 'user'), got {unit!r}")
+
+
+def _check_text_list(value: Any, name: str) -> None:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a list of strings, not {type(value).__name__}")
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(f"{name} must hold only strings, found {item!r}")
+
+
 def compare(
     answer: Any,
     expected: Any,
@@ -232,6 +253,7 @@ def compare(
     and Series by values with ``pandas.testing`` (a boolean NumPy array or
     list of the same length is accepted for a boolean Series).
     """
+    _check_options(rtol, atol, exact, round_up, unit)
     if isinstance(expected, bool | np.bool_):
         if not isinstance(answer, bool | np.bool_):
             return f"expected True or False, got a {type(answer).__name__}"
@@ -405,8 +427,23 @@ class Exercise:
             raise ValueError(f"{name}: give exactly one of expected= or checker=")
         if cases is not None and expected is None:
             raise ValueError(f"{name}: cases= needs a reference function in expected=")
+        for arg, fn in (("expected", expected), ("checker", checker), ("forbidden", forbidden)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name}: {arg} must be a function, got {type(fn).__name__}")
+        if cases is not None and (
+            isinstance(cases, str | bytes)
+            or not isinstance(cases, Sequence)
+            or not all(isinstance(c, tuple) for c in cases)
+        ):
+            raise TypeError(f"{name}: cases must be a list of argument tuples, got {cases!r:.60}")
         if isinstance(hints, str):
             raise TypeError(f"{name}: hints must be a list of strings, not one string")
+        _check_text_list(hints, "hints")
+        if not isinstance(solution, str):
+            raise TypeError(f"{name}: solution must be a string, got {type(solution).__name__}")
+        if choices is not None:
+            _check_text_list(choices, "choices")
+        _check_options(rtol, atol, exact, round_up, unit)
         self.name = name
         self._expected = expected
         self._cases = list(cases) if cases is not None else None
