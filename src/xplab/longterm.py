@@ -152,7 +152,7 @@ def surrogate_index(
     ...     outcome="retained_180d",
     ... )
     >>> round(r.estimate, 4), round(r.se, 4), round(new.truth["retained_180d"], 4)
-    (0.0108, 0.0045, 0.0073)
+    (0.0089, 0.0045, 0.0073)
     """
     if isinstance(surrogates, str) or not isinstance(surrogates, Sequence) or not surrogates:
         raise ValueError(f"surrogates must be a non-empty list of column names, got {surrogates!r}")

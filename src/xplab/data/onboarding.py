@@ -180,7 +180,7 @@ def simulate_onboarding(
     --------
     >>> sim = simulate_onboarding(2_000, seed=1)
     >>> sim.activity.shape, int((sim.users["variant"] == "treatment").sum())
-    ((2000, 180), 1020)
+    ((2000, 180), 983)
     >>> round(sim.truth["retained_7d"], 3)
     0.018
     """
