@@ -62,7 +62,7 @@ from .._rng import SeedLike, as_generator
 from .._validate import check_choice, check_count, check_positive, check_probability
 from ..data.news import NewsReaders
 from .content import HybridRecommender
-from .rerank import mmr
+from .rerank import _mmr_order
 
 Tier = Literal["random", "popularity", "session", "onboarding"]
 BubblePolicy = Literal["greedy", "epsilon-greedy", "mmr"]
@@ -351,8 +351,7 @@ def filter_bubble(
             pick = np.empty((n_users, k), dtype=int)
             for i in range(n_users):
                 same = (topic[i][:, None] == topic[i][None, :]).astype(float)
-                chosen = mmr(np.arange(n_cand), rel[i] / rel[i].max(), same, lambda_=lambda_, k=k)
-                pick[i] = chosen["item_id"].to_numpy()
+                pick[i] = _mmr_order(rel[i] / rel[i].max(), same, lambda_, k)[0]
         else:
             pick = order[:, :k]
             if policy == "epsilon-greedy":
