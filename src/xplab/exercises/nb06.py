@@ -25,7 +25,7 @@ READERS: dict[str, Any] = {"n_users": 2_000, "seed": 1}
 #: Existing readers, whose clicks last week make the popularity signal.
 EXISTING = np.arange(0, 1_000)
 #: New readers, for the cold-start sessions (none of them is in the click log).
-NEW = np.arange(1_000, 1_300)
+NEW = np.arange(1_000, 1_250)
 #: Last week's log: random articles shown to existing readers over 7 days.
 LOG: dict[str, Any] = {"n_impressions": 30_000, "days": 7.0, "seed": 7}
 HALF_LIFE = 1.0  # days: yesterday's click counts half as much as today's
@@ -115,8 +115,8 @@ q2 = Exercise(
     hints=[
         "cos(a, b) = a · b / (‖a‖ ‖b‖). The rows of `tf.vectors_` are sparse: "
         "`.toarray().ravel()` makes a plain vector.",
-        "`a = tf.vectors_[tf.positions([ex.NEW_ARTICLE])[0]].toarray().ravel()`, the same for "
-        "`b`, then `a @ b / (np.linalg.norm(a) * np.linalg.norm(b))`.",
+        "`u = tf.vectors_[tf.positions([ex.NEW_ARTICLE])[0]].toarray().ravel()`, the same for "
+        "`v`, then `u @ v / (np.linalg.norm(u) * np.linalg.norm(v))`.",
     ],
 )
 
