@@ -188,8 +188,7 @@ q7 = MultipleChoice(
     ),
     options={
         "The context-free policies have a bug": (
-            "No: in the context-free environment the same policies have less regret than "
-            "random."
+            "No: in the context-free environment the same policies have less regret than random."
         ),
         "Averaged over readers the topics are almost equally good, so the best single topic "
         "is barely better than a random one; the gain is in showing each reader their own "
