@@ -20,11 +20,14 @@ from .metrics import (
 )
 from .popularity import Popularity
 from .rerank import list_diversity, mmr, topic_coverage, topic_entropy
+from .sessions import ColdStartResult, FilterBubbleResult, cold_start_sessions, filter_bubble
 from .split import chronological_split, stratified_split
 
 __all__ = [
     "EASE",
+    "ColdStartResult",
     "Evaluation",
+    "FilterBubbleResult",
     "HybridRecommender",
     "ItemKNN",
     "Popularity",
@@ -32,7 +35,9 @@ __all__ = [
     "UserKNN",
     "catalog_coverage",
     "chronological_split",
+    "cold_start_sessions",
     "evaluate",
+    "filter_bubble",
     "intra_list_diversity",
     "list_diversity",
     "map_at_k",

@@ -360,12 +360,10 @@ class HybridRecommender:
         m = self.onboarding_weight if topics else 0.0
         return (m + n) / (m + n + self.pivot)
 
-    def recommend(
-        self, history: Iterable[Any] = (), *, topics: Iterable[str] = (), k: int = 10
-    ) -> pd.DataFrame:
-        """Top ``k`` for a reader with session clicks ``history`` and onboarding
-        ``topics`` (either may be empty): ``article_id, rank, score``, leaving
-        out what was read and near-duplicates."""
+    def scores(self, history: Iterable[Any] = (), *, topics: Iterable[str] = ()) -> np.ndarray:
+        """The blended score w · content / c* + (1 − w) · pop / pop* of every
+        article (in the fitted order) for a reader with session clicks
+        ``history`` and onboarding ``topics``; :meth:`recommend` ranks it."""
         history, topics = _ids(history, "history"), _ids(topics, "topics")
         w = self.weight(len(history), topics=bool(topics))
         score = (1 - w) * self._pop
@@ -380,7 +378,16 @@ class HybridRecommender:
             top = content[unread].max() if unread.any() else 0.0
             if top > 0:
                 score = score + w * content / top
-        return self.content.rank(score, exclude=history, k=k)
+        return score
+
+    def recommend(
+        self, history: Iterable[Any] = (), *, topics: Iterable[str] = (), k: int = 10
+    ) -> pd.DataFrame:
+        """Top ``k`` for a reader with session clicks ``history`` and onboarding
+        ``topics`` (either may be empty): ``article_id, rank, score``, leaving
+        out what was read and near-duplicates."""
+        history = _ids(history, "history")
+        return self.content.rank(self.scores(history, topics=topics), exclude=history, k=k)
 
     def __repr__(self) -> str:
         return f"HybridRecommender(pivot={self.pivot}, onboarding_weight={self.onboarding_weight})"

@@ -82,6 +82,23 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
     k = check_k(k)
     if k > n:
         raise ValueError(f"k ({k}) exceeds the number of candidates ({n})")
+    chosen, values = _mmr_order(rel, sim, lam, k)
+    return pd.DataFrame(
+        {
+            "item_id": items[chosen],
+            "rank": np.arange(1, k + 1),
+            "score": rel[chosen],
+            "mmr_score": values,
+        }
+    )
+
+
+def _mmr_order(
+    rel: np.ndarray, sim: np.ndarray, lam: float, k: int
+) -> tuple[list[int], list[float]]:
+    """The greedy MMR selection on validated inputs: positions chosen, in order,
+    and their MMR values (for callers that re-rank many lists)."""
+    n = rel.size
     chosen: list[int] = []
     values: list[float] = []
     max_sim = np.zeros(n)
@@ -95,14 +112,7 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
         values.append(float(value[best]))
         left[best] = False
         max_sim = np.maximum(max_sim, sim[:, best])
-    return pd.DataFrame(
-        {
-            "item_id": items[chosen],
-            "rank": np.arange(1, k + 1),
-            "score": rel[chosen],
-            "mmr_score": values,
-        }
-    )
+    return chosen, values
 
 
 def list_diversity(similarity: Any) -> float:
