@@ -40,10 +40,10 @@ bench: $(VENV)/.synced  ## Monte Carlo validation and speed benchmarks (minutes)
 
 lock: $(UV)  ## refresh uv.lock to the newest allowed versions
 	$(UV) lock --upgrade
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 .tools/bin/uv:

@@ -49,9 +49,10 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # nbformat pulls in jsonschema (seconds): only the build needs it
+    import nbformat
 
 from .exercise import Exercise
 from .solutions import dumps, read_solutions, solutions_path
@@ -378,6 +379,8 @@ def hide_checker_cells(nb: Any) -> bool:
 
 def workbook_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the learner's copy of one solution notebook."""
+    import nbformat
+
     nb = nbformat.from_dict(solution)
     cells = []
     answers: set[str] = set()
@@ -441,6 +444,8 @@ def build(
     ``solutions_file`` defaults to ``solutions.json`` in that package's folder.
     Raises :class:`WorkbookError` when a notebook's exercises are incomplete.
     """
+    import nbformat
+
     sources = sorted(Path(solutions_dir).glob("[0-9][0-9]_*.ipynb"))
     if not sources:
         raise ValueError(f"solutions_dir {solutions_dir} has no NN_name.ipynb notebooks")
