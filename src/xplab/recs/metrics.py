@@ -104,7 +104,10 @@ def _hits(test: Any, recommendations: Any, k: int, threshold: float | None, miss
     if threshold is not None:
         threshold = check_real(threshold, name="threshold")
         if isinstance(test, pd.DataFrame) and "rating" not in test.columns:
-            raise ValueError("threshold needs a rating column in test, which has none")
+            raise ValueError(
+                f"test is missing column(s) ['rating'], which threshold needs; "
+                f"it has {list(test.columns)}"
+            )
     test = check_ratings(test, name="test", rating=threshold is not None)
     k = check_k(k)
     missing = check_choice(missing, ("zero", "drop"), name="missing")
