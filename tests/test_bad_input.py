@@ -1184,6 +1184,348 @@ MATRIX = {
     "NaN": np.where(np.eye(3) > 0, 1.0, np.nan),
 }
 
+# 6 users x 8 items, 5 ratings each (ratings vary, so pearson UserKNN can fit)
+RATINGS = pd.DataFrame(
+    {
+        "user_id": np.repeat(np.arange(1, 7), 5),
+        "item_id": [10 * ((u + j) % 8 + 1) for u in range(6) for j in range(5)],
+        "rating": [(3 * u + 2 * j) % 5 + 1 for u in range(6) for j in range(5)],
+        "timestamp": np.arange(30),
+    }
+)
+RATINGS_BAD = {
+    "no item_id": RATINGS[["user_id", "rating"]],
+    "empty": RATINGS.iloc[:0],
+    "missing id": RATINGS.assign(item_id=[np.nan] + [10.0] * 29),
+    "repeated pair": pd.concat([RATINGS, RATINGS.iloc[:1]]),
+}
+IDS = {"None": None, "empty": [], "2-D": [[1, 2]], "None inside": [1, None]}
+ITEM_IDS = {"None": None, "empty": [], "2-D": [[10, 20]], "unknown": [999]}
+FEATURES = pd.DataFrame(
+    {"drama": [1, 0, 1, 0, 1, 0, 1, 0], "comedy": [0, 1, 1, 0, 0, 1, 1, 0]},
+    index=pd.Index(range(10, 90, 10), name="item_id"),
+)
+TOP = pd.DataFrame(
+    {
+        "user_id": np.repeat(np.arange(1, 7), 2),
+        "item_id": [10 * ((u + 5) % 8 + 1) for u in range(6) for _ in range(2)],
+        "rank": [1, 2] * 6,
+    }
+)
+TOP["item_id"] += np.tile([0, 10], 6)
+TOP.loc[TOP["item_id"] > 80, "item_id"] = 10
+RANKS_BAD = {
+    "no rank": TOP[["user_id", "item_id"]],
+    "empty": TOP.iloc[:0],
+    "rank 0": TOP.assign(rank=TOP["rank"] - 1),
+    "repeated rank": TOP.assign(rank=1),
+    "fractional rank": TOP.assign(rank=TOP["rank"] + 0.5),
+    "missing rank": TOP.assign(rank=[np.nan] + [1.0] * 11),
+    "text rank": TOP.assign(rank=TOP["rank"].astype(str)),
+    "repeated item": TOP.assign(item_id=10),
+}
+METRIC_KINDS = {
+    "test": FRAME,
+    "recommendations": FRAME,
+    "k": COUNT,
+    "threshold": REAL,
+    "missing": CHOICE,
+}
+METRIC_EXTRA = {
+    "test": {"no item_id": RATINGS[["user_id"]], "empty": RATINGS.iloc[:0]},
+    "recommendations": RANKS_BAD,
+    "k": {"zero": 0},
+}
+METRIC_VALID = {"test": RATINGS, "recommendations": TOP, "k": 2, "threshold": None}
+
+
+def _model_rows(name: str, make: Any, *, similar: bool) -> dict[str, Spec]:
+    """fit, recommend and recommend_for_items (and similar_items) of one model."""
+    model = make().fit(RATINGS)
+    rows = {
+        f"{name}.fit": Spec(
+            lambda train: make().fit(train),
+            {"train": RATINGS},
+            {"train": FRAME},
+            extra={"train": RATINGS_BAD},
+        ),
+        f"{name}.recommend": Spec(
+            model.recommend,
+            {"user_ids": [1, 2], "k": 2, "items": None, "exclude_items": None},
+            {
+                "user_ids": OTHER,
+                "k": COUNT,
+                "exclude_seen": FLAG,
+                "on_unknown": CHOICE,
+                "items": OTHER,
+                "exclude_items": OTHER,
+            },
+            optional=("items", "exclude_items"),
+            extra={
+                "user_ids": IDS,
+                "k": {"zero": 0},
+                "items": {**ITEM_IDS, "None": None},
+                "exclude_items": {"2-D": [[10, 20]], "None inside": [10, None]},
+            },
+        ),
+        f"{name}.recommend_for_items": Spec(
+            model.recommend_for_items,
+            {"item_ids": [10, 20], "k": 2},
+            {"item_ids": OTHER, "k": COUNT, "items": OTHER, "exclude_items": OTHER},
+            extra={
+                "item_ids": ITEM_IDS,
+                "k": {"zero": 0},
+                "items": {"empty": [], "2-D": [[10, 20]], "unknown": [999]},
+                "exclude_items": {"2-D": [[10, 20]], "None inside": [10, None]},
+            },
+        ),
+    }
+    if similar:
+        rows[f"{name}.similar_items"] = Spec(
+            model.similar_items,
+            {"item_id": 10, "k": 2},
+            {"item_id": OTHER, "k": COUNT},
+            extra={"item_id": {"None": None, "unknown": 999, "a list": [10]}, "k": {"zero": 0}},
+        )
+    return rows
+
+
+USERKNN = recs.UserKNN(k=2).fit(RATINGS)
+NEWS_READERS = data.NewsReaders(ARTICLES, n_users=5, seed=0)
+OTHER_READERS = data.NewsReaders(ARTICLES.iloc[::-1], n_users=5, seed=0)
+READER_IDS = {
+    "None": None,
+    "bare string": "01",
+    "fractions": [0.5, 1.0],
+    "out of range": [0, 5],
+    "negative": [-1, 0],
+    "booleans": [True, False],
+    "empty": [],
+    "2-D": [[0, 1]],
+}
+SPLIT_KINDS = {"ratings": FRAME, "test_size": REAL}
+SPLIT_EXTRA = {"ratings": RATINGS_BAD, "test_size": {"zero": 0.0, "one": 1.0}}
+
+RECS_CORE: dict[str, Spec] = {
+    "EASE": Spec(
+        recs.EASE,
+        {"l2": 1.0, "binary": True},
+        {"l2": REAL, "binary": FLAG},
+        extra={"l2": {"zero": 0.0, "negative": -1.0}},
+    ),
+    **_model_rows("EASE", lambda: recs.EASE(l2=1.0), similar=True),
+    "ItemKNN": Spec(recs.ItemKNN, {"k": 3}, {"k": COUNT}, extra={"k": {"zero": 0}}),
+    **_model_rows("ItemKNN", lambda: recs.ItemKNN(k=3), similar=True),
+    "Popularity": Spec(recs.Popularity, {}, {}),
+    **_model_rows("Popularity", recs.Popularity, similar=False),
+    "UserKNN": Spec(
+        recs.UserKNN,
+        {"k": 2, "min_k": 1, "similarity": "pearson", "min_support": 1, "rank_by": "votes"},
+        {
+            "k": COUNT,
+            "min_k": COUNT,
+            "similarity": CHOICE,
+            "min_support": COUNT,
+            "rank_by": CHOICE,
+        },
+        extra={"k": {"zero": 0}, "min_k": {"zero": 0}, "min_support": {"zero": 0}},
+    ),
+    **_model_rows("UserKNN", lambda: recs.UserKNN(k=2), similar=False),
+    "UserKNN.fit [implicit]": Spec(
+        lambda train: recs.UserKNN(k=2).fit(train),
+        {"train": RATINGS},
+        {"train": OTHER},
+        extra={"train": {"one rating value": RATINGS.assign(rating=1)}},
+    ),
+    "UserKNN.predict": Spec(
+        USERKNN.predict,
+        {"user_ids": [1, 2, 3], "item_ids": [10, 20, 30]},
+        {"user_ids": OTHER, "item_ids": OTHER},
+        paired=[("user_ids", "item_ids")],
+        extra={
+            "user_ids": {**IDS, "None inside": [1, None, 3]},
+            "item_ids": {"None": None, "empty": [], "None inside": [10, None, 30]},
+        },
+    ),
+    "UserKNN.neighbours": Spec(
+        USERKNN.neighbours,
+        {"user_id": 1},
+        {"user_id": OTHER},
+        extra={"user_id": {"None": None, "unknown": 99, "a list": [1, 2]}},
+    ),
+    "user_similarity": Spec(
+        recs.user_similarity,
+        {"ratings": USERKNN._X, "similarity": "cosine", "min_support": 1},
+        {"ratings": OTHER, "similarity": CHOICE, "min_support": COUNT},
+        extra={
+            "ratings": {
+                "None": None,
+                "a DataFrame": RATINGS,
+                "a string": "ratings.csv",
+                "1-D": np.ones(4),
+                "NaN": np.array([[1.0, np.nan], [2.0, 3.0]]),
+                "strings": [["1", "2"], ["3", "4"]],
+            },
+            "min_support": {"zero": 0},
+        },
+    ),
+    "precision_at_k": Spec(
+        recs.precision_at_k,
+        METRIC_VALID,
+        METRIC_KINDS,
+        optional=("threshold",),
+        extra=METRIC_EXTRA,
+    ),
+    "recall_at_k": Spec(
+        recs.recall_at_k, METRIC_VALID, METRIC_KINDS, optional=("threshold",), extra=METRIC_EXTRA
+    ),
+    "ndcg_at_k": Spec(
+        recs.ndcg_at_k, METRIC_VALID, METRIC_KINDS, optional=("threshold",), extra=METRIC_EXTRA
+    ),
+    "map_at_k": Spec(
+        recs.map_at_k, METRIC_VALID, METRIC_KINDS, optional=("threshold",), extra=METRIC_EXTRA
+    ),
+    "precision_at_k [threshold]": Spec(
+        recs.precision_at_k,
+        {**METRIC_VALID, "test": RATINGS[["user_id", "item_id"]], "threshold": None},
+        {"threshold": OTHER},
+        extra={"threshold": {"without test ratings": 3.0}},
+    ),
+    "evaluate": Spec(
+        recs.evaluate,
+        {**METRIC_VALID, "train": RATINGS, "item_features": FEATURES},
+        {**METRIC_KINDS, "train": FRAME, "item_features": FRAME},
+        optional=("threshold", "train", "item_features"),
+        extra={
+            **METRIC_EXTRA,
+            "train": {**RATINGS_BAD, "missing an item": RATINGS[RATINGS["item_id"] != 10]},
+            "item_features": {"missing an item": FEATURES.iloc[1:]},
+        },
+    ),
+    "catalog_coverage": Spec(
+        recs.catalog_coverage,
+        {"recommendations": TOP, "n_items": 8, "k": 2},
+        {"recommendations": FRAME, "n_items": COUNT, "k": COUNT},
+        extra={
+            "recommendations": RANKS_BAD,
+            "n_items": {"zero": 0, "fewer than recommended": 1},
+            "k": {"zero": 0},
+        },
+    ),
+    "novelty": Spec(
+        recs.novelty,
+        {"recommendations": TOP, "train": RATINGS, "k": 2},
+        {"recommendations": FRAME, "train": FRAME, "k": COUNT},
+        extra={
+            "recommendations": RANKS_BAD,
+            "train": {**RATINGS_BAD, "missing an item": RATINGS[RATINGS["item_id"] != 10]},
+            "k": {"zero": 0},
+        },
+    ),
+    "intra_list_diversity": Spec(
+        recs.intra_list_diversity,
+        {"recommendations": TOP, "item_features": FEATURES, "k": 2},
+        {"recommendations": FRAME, "item_features": FRAME, "k": COUNT},
+        extra={
+            "recommendations": RANKS_BAD,
+            "item_features": {
+                "missing an item": FEATURES.iloc[1:],
+                "text": FEATURES.astype(str),
+                "NaN": FEATURES.astype(float).replace({1.0: np.nan}),
+                "inf": FEATURES.astype(float).replace({1.0: np.inf}),
+                "no columns": FEATURES[[]],
+                "repeated item": pd.concat([FEATURES, FEATURES.iloc[:1]]),
+            },
+            "k": {"zero": 0, "lists of one": 1},
+        },
+    ),
+    "stratified_split": Spec(
+        recs.stratified_split,
+        {"ratings": RATINGS, "test_size": 0.25, "seed": 0},
+        {**SPLIT_KINDS, "seed": SEED},
+        extra=SPLIT_EXTRA,
+    ),
+    "chronological_split": Spec(
+        recs.chronological_split,
+        {"ratings": RATINGS, "test_size": 0.25},
+        SPLIT_KINDS,
+        extra={
+            **SPLIT_EXTRA,
+            "ratings": {
+                **RATINGS_BAD,
+                "no timestamp": RATINGS.drop(columns="timestamp"),
+                "text timestamps": RATINGS.assign(timestamp=RATINGS["timestamp"].astype(str)),
+                "missing timestamp": RATINGS.assign(timestamp=[np.nan] + [1.0] * 29),
+            },
+        },
+    ),
+    "cold_start_sessions": Spec(
+        recs.cold_start_sessions,
+        {
+            "readers": NEWS_READERS,
+            "hybrid": recs.HybridRecommender(TFIDF, POPULARITY),
+            "tier": "onboarding",
+            "users": [0, 1, 2],
+            "n_impressions": 3,
+            "n_picks": 1,
+            "seed": 0,
+        },
+        {
+            "readers": OTHER,
+            "hybrid": OTHER,
+            "tier": CHOICE,
+            "users": OTHER,
+            "n_impressions": COUNT,
+            "n_picks": COUNT,
+            "seed": SEED,
+        },
+        extra={
+            "readers": {"None": None, "a catalog": ARTICLES, "another catalog": OTHER_READERS},
+            "hybrid": {"None": None, "a content model": TFIDF},
+            "users": READER_IDS,
+            "n_impressions": {"zero": 0, "above the catalog": 7},
+            "n_picks": {"zero": 0, "above the topics": 4},
+        },
+    ),
+    "filter_bubble": Spec(
+        recs.filter_bubble,
+        {
+            "readers": NEWS_READERS,
+            "policy": "mmr",
+            "users": [0, 1, 2],
+            "n_rounds": 2,
+            "k": 2,
+            "n_candidates": 4,
+            "epsilon": 0.2,
+            "lambda_": 0.7,
+            "prior": (1.0, 9.0),
+            "seed": 0,
+        },
+        {
+            "readers": OTHER,
+            "policy": CHOICE,
+            "users": OTHER,
+            "n_rounds": COUNT,
+            "k": COUNT,
+            "n_candidates": COUNT,
+            "epsilon": REAL,
+            "lambda_": REAL,
+            "prior": PAIR,
+            "seed": SEED,
+        },
+        extra={
+            "readers": {"None": None, "a catalog": ARTICLES},
+            "users": READER_IDS,
+            "n_rounds": {"zero": 0},
+            "k": {"zero": 0, "above the candidates": 5},
+            "n_candidates": {"below k": 1, "above the catalog": 7},
+            "epsilon": {"above 1": 1.5, "negative": -0.1},
+            "lambda_": {"above 1": 1.5, "negative": -0.1},
+            "prior": {"zero": (0.0, 1.0), "negative": (1.0, -1.0)},
+        },
+    ),
+}
+
 RECS: dict[str, Spec] = {
     "TfidfRecommender": Spec(
         recs.TfidfRecommender,
@@ -1293,27 +1635,12 @@ RECS: dict[str, Spec] = {
             "topics": {"None": None, "bare string": "aba", "None inside": ["a", None], "empty": []}
         },
     ),
+    **RECS_CORE,
 }
-RECS_NOT_CALLED: dict[str, str] = {}
-# The core recommenders, metrics and splits are being reworked in another branch;
-# their rows are added after that merge. Only the names listed here may lack a row.
-RECS_PENDING = {
-    "EASE",
-    "Evaluation",
-    "ItemKNN",
-    "Popularity",
-    "UserKNN",
-    "catalog_coverage",
-    "chronological_split",
-    "evaluate",
-    "intra_list_diversity",
-    "map_at_k",
-    "ndcg_at_k",
-    "novelty",
-    "precision_at_k",
-    "recall_at_k",
-    "stratified_split",
-    "user_similarity",
+RECS_NOT_CALLED = {
+    "ColdStartResult": "result class, built by cold_start_sessions",
+    "Evaluation": "result class, built by evaluate",
+    "FilterBubbleResult": "result class, built by filter_bubble",
 }
 
 # ============================================================================= xplab.workbook
@@ -1419,7 +1746,7 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "bandits": (bandits, BANDITS, BANDITS_NOT_CALLED, set()),
     "longterm": (xplab.longterm, LONGTERM, LONGTERM_NOT_CALLED, set()),
     "data": (data, DATA, DATA_NOT_CALLED, set()),
-    "recs": (recs, RECS, RECS_NOT_CALLED, RECS_PENDING),
+    "recs": (recs, RECS, RECS_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]

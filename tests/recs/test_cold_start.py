@@ -100,7 +100,7 @@ def test_similar_items(ratings):
     assert set(knn.similar_items(1004, k=5)["item_id"]) == set(knn.items_[nb.indices])
     with pytest.raises(ValueError, match="item_id must be a single item id"):
         knn.similar_items([1004, 1005])
-    with pytest.raises(ValueError, match=r"item_ids has 1 item\(s\) not in the training"):
+    with pytest.raises(ValueError, match=r"item_id has 1 item\(s\) not in the training"):
         knn.similar_items(5)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._validate import check_choice
+from .._validate import check_bool, check_choice
 from ._frame import check_k, check_ratings
 
 OnUnknown = Literal["popular", "error"]
@@ -49,6 +49,8 @@ def top_k_columns(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def _check_ids(ids: Any, *, name: str) -> np.ndarray:
+    if ids is None:
+        raise ValueError(f"{name} must be an id or a list of ids, got None")
     if isinstance(ids, str | bytes) or not np.iterable(ids):
         ids = [ids]
     out = np.asarray(list(ids) if not isinstance(ids, np.ndarray | pd.Series) else ids)
@@ -56,6 +58,9 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a one-dimensional list of ids, got shape {out.shape}")
     if out.size == 0:
         raise ValueError(f"{name} is empty")
+    # a None or NaN id is a gap in the caller's data, not a user or an item
+    if pd.isna(out).any():
+        raise ValueError(f"{name} has missing ids (None or NaN)")
     return out
 
 
@@ -100,14 +105,14 @@ class Recommender:
         if not hasattr(self, "_X"):
             raise ValueError(f"{type(self).__name__} is not fitted yet: call .fit(train) first")
 
-    def _user_rows(self, user_ids: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _user_rows(self, user_ids: Any, *, name: str = "user_ids") -> tuple[np.ndarray, np.ndarray]:
         self._check_fitted()
-        ids = _check_ids(user_ids, name="user_ids")
+        ids = _check_ids(user_ids, name=name)
         rows = self.users_.get_indexer(ids)
         if np.any(rows < 0):
             unknown = ids[rows < 0]
             raise ValueError(
-                f"{unknown.size} user(s) were not in the training data, e.g. "
+                f"{name}: {unknown.size} user(s) were not in the training data, e.g. "
                 f"{unknown[:5].tolist()}: a collaborative model knows nothing about them "
                 "(cold start): recommend(..., on_unknown='popular') gives them the most "
                 "popular items, recommend_for_items() a list from items they liked."
@@ -201,6 +206,7 @@ class Recommender:
             than ``k`` rows when fewer candidates are left.
         """
         k = check_k(k)
+        exclude_seen = check_bool(exclude_seen, name="exclude_seen")
         on_unknown = check_choice(on_unknown, ("popular", "error"), name="on_unknown")
         self._check_fitted()
         if on_unknown == "error":
@@ -289,5 +295,6 @@ class ItemItemMixin:
         ``item_id``: ``item_id, rank, score``, most similar first."""
         if isinstance(item_id, list | tuple | np.ndarray | pd.Series):
             raise ValueError(f"item_id must be a single item id, got {type(item_id).__name__}")
+        self._item_columns([item_id], name="item_id", strict=True)  # type: ignore[attr-defined]
         recs = self.recommend_for_items([item_id], k=k)  # type: ignore[attr-defined]
         return recs.drop(columns="user_id")

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import linalg, sparse
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from .._validate import check_positive
+from .._validate import check_bool, check_positive
 from ._base import ItemItemMixin, Recommender, batch_size
 
 
@@ -113,7 +113,7 @@ class EASE(ItemItemMixin, Recommender):
 
     def __init__(self, *, l2: float = 500.0, binary: bool = True) -> None:
         self.l2 = check_positive(l2, name="l2")
-        self.binary = bool(binary)
+        self.binary = check_bool(binary, name="binary")
 
     def _params(self) -> dict[str, Any]:
         return {"l2": self.l2, "binary": self.binary}

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._validate import check_choice, check_count
-from ._base import ItemItemMixin, Recommender, batch_size, top_k_columns
+from .._validate import as_real_array, check_choice, check_count
+from ._base import ItemItemMixin, Recommender, _check_ids, batch_size, top_k_columns
 
 
 def _top_k_rows(blocks: Iterable[tuple[int, np.ndarray]], k: int, shape: tuple[int, int]):
@@ -87,6 +87,17 @@ def user_similarity(
     """
     similarity = check_choice(similarity, ("pearson", "cosine", "binary"), name="similarity")
     min_support = check_count(min_support, name="min_support", minimum=1)
+    if isinstance(ratings, pd.DataFrame):
+        raise ValueError(
+            "ratings must be a users × items matrix (scipy sparse or 2-D array), got a "
+            "DataFrame: for a table of user_id, item_id, rating use UserKNN().fit"
+        )
+    values = ratings.data if sparse.issparse(ratings) else ratings
+    as_real_array(values, name="ratings")  # no strings, None, NaN or inf
+    if np.ndim(ratings) != 2:
+        raise ValueError(
+            f"ratings must be a 2-D users × items matrix, got shape {np.shape(ratings)}"
+        )
     parts = _SimilarityParts(ratings)
     return parts.rows(np.arange(parts.R.shape[0]), similarity, min_support)
 
@@ -242,7 +253,9 @@ class UserKNN(Recommender):
     def neighbours(self, user_id: Any) -> pd.DataFrame:
         """The ``k`` users most similar to ``user_id`` (the ranking neighbourhood):
         ``neighbour_id, similarity``, most similar first."""
-        _, rows = self._user_rows([user_id])
+        if isinstance(user_id, list | tuple | np.ndarray | pd.Series):
+            raise ValueError(f"user_id must be a single user id, got {type(user_id).__name__}")
+        _, rows = self._user_rows([user_id], name="user_id")
         row = self._neighbours[rows[0]]
         order = np.lexsort((row.indices, -row.data))
         return pd.DataFrame(
@@ -264,7 +277,8 @@ class UserKNN(Recommender):
                 "predict needs ratings: this UserKNN was fitted on train without a "
                 "'rating' column (implicit data), so it can only rank (recommend)"
             )
-        users, items = np.atleast_1d(user_ids), np.atleast_1d(item_ids)
+        users = _check_ids(user_ids, name="user_ids")
+        items = _check_ids(item_ids, name="item_ids")
         if users.shape != items.shape:
             raise ValueError(
                 f"user_ids and item_ids must have the same length: {users.size} != {items.size}"

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import ResultMixin
-from .._validate import check_choice, check_columns, check_count, check_real
+from .._validate import as_real_array, check_choice, check_columns, check_count, check_real
 from ._frame import check_k, check_ratings
 
 Missing = Literal["zero", "drop"]
@@ -101,11 +101,17 @@ class _Hits:
 
 
 def _hits(test: Any, recommendations: Any, k: int, threshold: float | None, missing: str) -> _Hits:
+    if threshold is not None:
+        threshold = check_real(threshold, name="threshold")
+        if isinstance(test, pd.DataFrame) and "rating" not in test.columns:
+            raise ValueError(
+                f"test is missing column(s) ['rating'], which threshold needs; "
+                f"it has {list(test.columns)}"
+            )
     test = check_ratings(test, name="test", rating=threshold is not None)
     k = check_k(k)
     missing = check_choice(missing, ("zero", "drop"), name="missing")
     if threshold is not None:
-        threshold = check_real(threshold, name="threshold")
         test = test[test["rating"] >= threshold]
     recs = _top_k(recommendations, k)
     test_users = test["user_id"].unique()
@@ -218,7 +224,13 @@ def map_at_k(
 def catalog_coverage(recommendations, *, n_items: int, k: int = 10) -> float:
     """Share of the ``n_items`` catalog that appears in anyone's top k."""
     n_items = check_count(n_items, name="n_items", minimum=1)
-    return _top_k(recommendations, check_k(k))["item_id"].nunique() / n_items
+    listed = _top_k(recommendations, check_k(k))["item_id"].nunique()
+    if listed > n_items:
+        raise ValueError(
+            f"n_items ({n_items}) is smaller than the {listed} distinct items recommended: "
+            "it must be the size of the whole catalog"
+        )
+    return listed / n_items
 
 
 def novelty(recommendations, train: pd.DataFrame, *, k: int = 10) -> float:
@@ -237,11 +249,17 @@ def intra_list_diversity(recommendations, item_features: pd.DataFrame, *, k: int
     """Mean pairwise (1 − cosine similarity) of item feature vectors within each
     user's top k, averaged over users with at least two items."""
     recs = _top_k(recommendations, check_k(k))
-    if not isinstance(item_features, pd.DataFrame):
-        raise ValueError("item_features must be a DataFrame indexed by item_id")
-    feats = item_features.reindex(recs["item_id"]).to_numpy(dtype=float)
-    if np.isnan(feats).any():
-        raise ValueError("item_features has no row for some recommended items")
+    if not isinstance(item_features, pd.DataFrame) or item_features.shape[1] == 0:
+        raise ValueError(
+            "item_features must be a DataFrame indexed by item_id, with feature columns"
+        )
+    if item_features.index.has_duplicates:
+        raise ValueError("item_features has repeated item_id values in its index")
+    absent = ~recs["item_id"].isin(item_features.index)
+    if absent.any():
+        example = recs.loc[absent, "item_id"].unique()[:5].tolist()
+        raise ValueError(f"item_features has no row for some recommended items, e.g. {example}")
+    feats = as_real_array(item_features.reindex(recs["item_id"]), name="item_features")
     norms = np.linalg.norm(feats, axis=1, keepdims=True)
     unit = np.divide(feats, norms, out=np.zeros_like(feats), where=norms > 0)
     # Σ_{i<j} cos(i, j) = (‖Σ_i u_i‖² − Σ_i ‖u_i‖²) / 2
@@ -251,7 +269,10 @@ def intra_list_diversity(recommendations, item_features: pd.DataFrame, *, k: int
     sizes = recs.groupby("user_id").size().to_numpy()
     ok = sizes >= 2
     if not ok.any():
-        raise ValueError("intra-list diversity needs lists of at least two items")
+        raise ValueError(
+            f"intra-list diversity needs lists of at least two items; no user has two in "
+            f"the top k (k={k}) of recommendations"
+        )
     pair_cos = ((sums**2).sum(axis=1) - sq_norms) / 2
     pairs = sizes * (sizes - 1) / 2
     return float(np.mean(1 - pair_cos[ok] / pairs[ok]))
@@ -323,6 +344,8 @@ def evaluate(
     0.5
     """
     k = check_k(k)
+    if train is not None:
+        train = check_ratings(train, name="train")
     h = _hits(test, recommendations, k, threshold, missing)
     acc = _accuracy(h, k)
     return Evaluation(

@@ -90,6 +90,16 @@ def chronological_split(
     ratings = check_ratings(ratings, name="ratings")
     if "timestamp" not in ratings.columns:
         raise ValueError("ratings needs a timestamp column for a chronological split")
+    stamps = ratings["timestamp"]
+    # text times would sort as strings ("10" before "9")
+    if pd.api.types.is_bool_dtype(stamps) or not (
+        pd.api.types.is_numeric_dtype(stamps) or pd.api.types.is_datetime64_any_dtype(stamps)
+    ):
+        raise ValueError(
+            f"ratings['timestamp'] must be numbers or datetimes, got dtype {stamps.dtype}"
+        )
+    if stamps.isna().any():
+        raise ValueError("ratings['timestamp'] has missing values")
     test_size = check_probability(test_size, name="test_size")
     order = np.lexsort(
         (
