@@ -48,14 +48,15 @@ def test_threshold_filters_relevance():
     assert precision_at_k(test, recs, k=2, threshold=4) == 0.5
 
 
-def naive_metrics(test, recs, k):
-    """A straightforward per-user loop, the reference for the vectorized code."""
+def naive_metrics(test, recs, k, missing="zero"):
+    """A straightforward per-user loop, the reference for the vectorized code:
+    every test user counts ("zero": no list = empty list) or only those with a list."""
     rel = test.groupby("user_id")["item_id"].apply(set).to_dict()
     lists = recs.sort_values("rank").groupby("user_id")["item_id"].apply(list).to_dict()
-    users = sorted(set(rel) & set(lists))
+    users = sorted(rel) if missing == "zero" else sorted(set(rel) & set(lists))
     p = r = n = m = 0.0
     for u in users:
-        top = lists[u][:k]
+        top = lists.get(u, [])[:k]
         hits = [i for i in top if i in rel[u]]
         p += len(hits) / k
         r += len(hits) / len(rel[u])
@@ -71,25 +72,77 @@ def naive_metrics(test, recs, k):
     return p / len(users), r / len(users), n / len(users), m / len(users)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_vectorized_equals_naive_on_random_data(seed):
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("missing", ["zero", "drop"])
+def test_vectorized_equals_naive_on_random_data(seed, missing):
     rng = np.random.default_rng(seed)
     test = pd.DataFrame(
         {"user_id": rng.integers(0, 50, 600), "item_id": rng.integers(0, 80, 600)}
     ).drop_duplicates()
+    # users 0-19 get no list, 50-59 have a list but no test items
     lists = {
-        u: rng.choice(80, size=rng.integers(3, 12), replace=False).tolist() for u in range(0, 60)
+        u: rng.choice(80, size=rng.integers(3, 12), replace=False).tolist() for u in range(20, 60)
     }
     recs = recs_of(lists)
     for k in (1, 5, 10):
-        ref = naive_metrics(test, recs, k)
+        ref = naive_metrics(test, recs, k, missing)
         got = (
-            precision_at_k(test, recs, k=k),
-            recall_at_k(test, recs, k=k),
-            ndcg_at_k(test, recs, k=k),
-            map_at_k(test, recs, k=k),
+            precision_at_k(test, recs, k=k, missing=missing),
+            recall_at_k(test, recs, k=k, missing=missing),
+            ndcg_at_k(test, recs, k=k, missing=missing),
+            map_at_k(test, recs, k=k, missing=missing),
         )
         assert got == pytest.approx(ref, abs=1e-12)
+        e = evaluate(test, recs, k=k, missing=missing)
+        assert (e.precision, e.recall, e.ndcg, e.map) == pytest.approx(ref, abs=1e-12)
+        assert e.users_without_list == 20
+        assert e.users == (50 if missing == "zero" else 30)
+
+
+def test_answering_only_easy_users_no_longer_pays():
+    # Two users; the model answers only for the one it gets right.
+    test = pd.DataFrame({"user_id": [1, 2], "item_id": [10, 20]})
+    recs = recs_of({1: [10]})
+    assert ndcg_at_k(test, recs, k=1) == 0.5
+    assert ndcg_at_k(test, recs, k=1, missing="drop") == 1.0
+
+
+def test_threshold_users_without_relevant_items_are_not_counted():
+    # user 2 has test items but none rated >= 4: no relevant items, not in the average
+    test = pd.DataFrame({"user_id": [1, 2], "item_id": [10, 20], "rating": [5, 1]})
+    e = evaluate(test, recs_of({1: [10]}), k=1, threshold=4)
+    assert (e.users, e.users_without_list, e.precision) == (1, 0, 1.0)
+
+
+def test_ranks_beyond_k_and_gaps_are_allowed():
+    test = pd.DataFrame({"user_id": [1, 1], "item_id": [10, 30]})
+    recs = pd.DataFrame({"user_id": [1, 1, 1], "item_id": [10, 30, 20], "rank": [1, 3, 12]})
+    # hits at ranks 1 and 3 of k = 3; the rank-12 row is ignored
+    assert map_at_k(test, recs, k=3) == pytest.approx((1 + 2 / 3) / 2)
+    assert precision_at_k(test, recs.assign(rank=[1.0, 3.0, 12.0]), k=3) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("ranks", "k", "message"),
+    [
+        ([0, 1, 2], 10, r"rank'\] must be >= 1 \(rank 1 = best\), got 0; 0-based"),
+        ([1, 1, 1], 10, r"unique within each user: 2 repeated \(user_id, rank\) pair\(s\)"),
+        ([1, 2, 2], 2, r"unique within each user"),
+        ([1, 2.5, 3], 10, r"must be whole numbers, got 2.5"),
+        ([1, None, 3], 10, r"recommendations has missing values"),
+        (["1", "2", "3"], 10, r"must be whole numbers, got dtype"),
+    ],
+)
+def test_impossible_ranks_are_refused(ranks, k, message):
+    # before these checks: 0-based ranks gave nDCG = inf; three items at rank 1,
+    # nDCG 1.41 and MAP 2.0; ranks 1, 2, 2 at k = 2, P@2 = 1.5
+    test = pd.DataFrame({"user_id": [1, 1, 1], "item_id": [10, 20, 30]})
+    recs = pd.DataFrame({"user_id": [1, 1, 1], "item_id": [10, 20, 30], "rank": ranks})
+    for metric in (precision_at_k, ndcg_at_k, map_at_k, evaluate):
+        with pytest.raises(ValueError, match=message):
+            metric(test, recs, k=k)
+    with pytest.raises(ValueError, match=message):
+        catalog_coverage(recs, n_items=5, k=k)
 
 
 def test_beyond_accuracy():
@@ -133,6 +186,9 @@ def test_evaluate_collects_everything():
             r"never occur in train",
         ),
         (lambda t, r: catalog_coverage(r, n_items=0), r"n_items must be >= 1"),
+        (lambda t, r: evaluate(t, r, missing="skip"), r"missing must be one of \('zero', 'drop'\)"),
+        (lambda t, r: evaluate(t, r.iloc[:0]), r"recommendations is empty"),
+        (lambda t, r: evaluate(t, r.to_dict()), r"recommendations must be a pandas DataFrame"),
     ],
 )
 def test_bad_input(call, message):

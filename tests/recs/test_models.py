@@ -124,12 +124,28 @@ def test_user_knn_rank_by_rating_sorts_predictions(ratings):
     [
         (lambda m, df: m.recommend([100]), r"Popularity is not fitted yet"),
         (
-            lambda m, df: m.fit(df).recommend([100, 1, 2]),
+            lambda m, df: m.fit(df).recommend([100, 1, 2], on_unknown="error"),
             r"2 user\(s\) were not in the training data, e.g. \[1, 2\]",
         ),
         (lambda m, df: m.fit(df).recommend([100], k=0), r"k must be >= 1"),
         (lambda m, df: m.fit(df).recommend([]), r"user_ids is empty"),
         (lambda m, df: m.fit(df.drop(columns="item_id")), r"train is missing column"),
+        (
+            lambda m, df: m.fit(df).recommend([100], on_unknown="skip"),
+            r"on_unknown must be one of \('popular', 'error'\)",
+        ),
+        (
+            lambda m, df: m.fit(df).recommend([100], items=[1000, 5]),
+            r"items has 1 item\(s\) not in the training data, e.g. \[5\]",
+        ),
+        (lambda m, df: m.fit(df).recommend([100], items=[]), r"items is empty"),
+        (
+            lambda m, df: m.fit(df).recommend_for_items([1000, 7, 8]),
+            r"item_ids has 2 item\(s\) not in the training data, e.g. \[7, 8\]",
+        ),
+        (lambda m, df: m.fit(df).recommend_for_items([]), r"item_ids is empty"),
+        (lambda m, df: m.recommend_for_items([1000]), r"Popularity is not fitted yet"),
+        (lambda m, df: m.fit(df).recommend_for_items([1000], k=0), r"k must be >= 1"),
     ],
 )
 def test_model_bad_input(ratings, call, message):
@@ -155,6 +171,14 @@ def test_bad_parameters(make, message):
 def test_user_knn_needs_ratings(ratings):
     with pytest.raises(ValueError, match=r"train is missing column\(s\) \['rating'\]"):
         UserKNN().fit(ratings.drop(columns="rating"))
+    with pytest.raises(ValueError, match=r"train is missing column\(s\) \['rating'\]"):
+        UserKNN(similarity="binary", rank_by="rating").fit(ratings.drop(columns="rating"))
+    # binary similarity with vote ranking works on implicit data, but cannot predict ratings
+    implicit = UserKNN(similarity="binary").fit(ratings.drop(columns="rating"))
+    explicit = UserKNN(similarity="binary").fit(ratings)
+    pd.testing.assert_frame_equal(implicit.recommend([100, 101]), explicit.recommend([100, 101]))
+    with pytest.raises(ValueError, match="predict needs ratings"):
+        implicit.predict([100], [1000])
 
 
 def test_predict_length_mismatch(ratings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -9,17 +10,58 @@ import pandas as pd
 from scipy import sparse
 
 from .._validate import check_choice, check_count
-from ._base import Recommender
+from ._base import ItemItemMixin, Recommender, batch_size, top_k_columns
 
 
-def _top_k_rows(matrix: np.ndarray, k: int) -> sparse.csr_matrix:
-    """Keep the k largest entries of each row (ties: lower column first)."""
-    n_rows, n_cols = matrix.shape
-    k = min(k, n_cols)
-    top = np.argsort(-matrix, axis=1, kind="stable")[:, :k]
-    values = np.take_along_axis(matrix, top, axis=1)
-    rows = np.repeat(np.arange(n_rows), k)
-    return sparse.csr_matrix((values.ravel(), (rows, top.ravel())), shape=matrix.shape)
+def _top_k_rows(blocks: Iterable[tuple[int, np.ndarray]], k: int, shape: tuple[int, int]):
+    """Keep the k largest entries of each row (ties: lower column first) of
+    dense row blocks ``(first_row, block)``; the rest become sparse zeros."""
+    rows, cols, values = [], [], []
+    for first, block in blocks:
+        top = top_k_columns(block, k)
+        values.append(np.take_along_axis(block, top, axis=1).ravel())
+        rows.append(np.repeat(np.arange(first, first + block.shape[0]), top.shape[1]))
+        cols.append(top.ravel())
+    out = sparse.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+    )
+    out.data = np.maximum(out.data, 0.0)  # negative similarities never vote
+    return out
+
+
+class _SimilarityParts:
+    """The sparse pieces every similarity is built from, computed once."""
+
+    def __init__(self, ratings: sparse.spmatrix) -> None:
+        self.R = sparse.csr_matrix(ratings, dtype=float)
+        self.B = self.R.copy()
+        self.B.data = np.ones_like(self.B.data)
+        self.R2 = self.R.multiply(self.R).tocsr()
+        self.n_items = np.diff(self.B.indptr).astype(float)
+
+    def rows(self, rows: np.ndarray, similarity: str, min_support: int) -> np.ndarray:
+        """Dense similarity of users ``rows`` with every user (len(rows) × n_users)."""
+        R, B, R2 = self.R, self.B, self.R2
+        Bb = B[rows]
+        freq = (Bb @ B.T).toarray()
+        if similarity == "binary":
+            num, den2 = freq, np.outer(self.n_items[rows], self.n_items)
+        else:
+            prods = (R[rows] @ R.T).toarray()
+            sq_uv = (R2[rows] @ B.T).toarray()  # Σ_{i ∈ I_uv} r_ui²
+            sq_vu = (Bb @ R2.T).toarray()  # Σ_{i ∈ I_uv} r_vi²
+            if similarity == "cosine":
+                num, den2 = prods, sq_uv * sq_vu
+            else:
+                s_uv = (R[rows] @ B.T).toarray()  # Σ_{i ∈ I_uv} r_ui
+                s_vu = (Bb @ R.T).toarray()
+                num = freq * prods - s_uv * s_vu
+                den2 = (freq * sq_uv - s_uv**2) * (freq * sq_vu - s_vu**2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sim = np.where(den2 > 0, num / np.sqrt(np.where(den2 > 0, den2, 1.0)), 0.0)
+        sim[freq < min_support] = 0.0
+        sim[np.arange(rows.size), rows] = 1.0
+        return sim
 
 
 def user_similarity(
@@ -40,29 +82,13 @@ def user_similarity(
     I_uv is small: two users with two films in common can correlate ±1.
 
     Pairs with fewer than ``min_support`` common items, or a zero denominator,
-    get 0; every user has similarity 1 with itself.
+    get 0; every user has similarity 1 with itself. The result is a dense
+    users × users array (8·n_users² bytes: 20 GB at 50,000 users).
     """
-    R = ratings.tocsr().astype(float)
-    B = R.copy()
-    B.data = np.ones_like(B.data)
-    R2 = R.multiply(R).tocsr()
-    freq = (B @ B.T).toarray()
-    prods = (R @ R.T).toarray()
-    sq = (R2 @ B.T).toarray()  # sq[u, v] = Σ_{i ∈ I_uv} r_ui²
-    if similarity == "binary":
-        n_items = np.diag(freq)
-        num, den2 = freq.astype(float), np.outer(n_items, n_items).astype(float)
-    elif similarity == "cosine":
-        num, den2 = prods, sq * sq.T
-    else:
-        s = (R @ B.T).toarray()  # s[u, v] = Σ_{i ∈ I_uv} r_ui
-        num = freq * prods - s * s.T
-        den2 = (freq * sq - s**2) * (freq * sq.T - s.T**2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sim = np.where(den2 > 0, num / np.sqrt(np.where(den2 > 0, den2, 1.0)), 0.0)
-    sim[freq < min_support] = 0.0
-    np.fill_diagonal(sim, 1.0)
-    return sim
+    similarity = check_choice(similarity, ("pearson", "cosine", "binary"), name="similarity")
+    min_support = check_count(min_support, name="min_support", minimum=1)
+    parts = _SimilarityParts(ratings)
+    return parts.rows(np.arange(parts.R.shape[0]), similarity, min_support)
 
 
 class UserKNN(Recommender):
@@ -85,6 +111,17 @@ class UserKNN(Recommender):
       the items they rated, each vote weighted by its (positive) similarity;
     * ``"rating"``: sort by the predicted rating. This ranks poorly: an
       obscure item rated 5 by one neighbour beats a film everyone liked.
+
+    Fitting keeps only each user's ``k`` nearest neighbours, computed a batch
+    of users at a time, so 50,000 users fit in memory; the full similarity
+    matrix :attr:`sim_` (8·n_users² bytes) is built only when rating
+    prediction needs it. On implicit data (every rating the same) pearson and
+    cosine over co-rated items say nothing, and fitting raises: use
+    ``similarity="binary"``.
+
+    A new user who liked items S (:meth:`recommend_for_items`) gets votes
+    from the ``k`` training users most similar to S by binary cosine,
+    |S ∩ I_v| / √(|S||I_v|), whatever ``similarity`` and ``rank_by`` are.
 
     Parameters
     ----------
@@ -110,8 +147,6 @@ class UserKNN(Recommender):
     [30]
     """
 
-    needs_rating = True
-
     def __init__(
         self,
         *,
@@ -129,26 +164,60 @@ class UserKNN(Recommender):
         self.min_support = check_count(min_support, name="min_support", minimum=1)
         self.rank_by = check_choice(rank_by, ("votes", "rating"), name="rank_by")
 
+    @property
+    def needs_rating(self) -> bool:  # type: ignore[override]
+        """Ratings are needed unless the model only ranks by binary similarity."""
+        return self.similarity != "binary" or self.rank_by == "rating"
+
     def _params(self) -> dict[str, Any]:
         return {"k": self.k, "similarity": self.similarity, "rank_by": self.rank_by}
 
     def _fit(self) -> None:
         X = self._X
+        if self.similarity != "binary" and X.data.min() == X.data.max():
+            raise ValueError(
+                f"train['rating'] is {X.data[0]:g} in every row (implicit 0/1 data?): "
+                f"{self.similarity} similarity over co-rated items is "
+                f"{'0' if self.similarity == 'pearson' else '1'} for every pair of users, "
+                "so the neighbours would be arbitrary. Use UserKNN(similarity='binary')."
+            )
         counts = np.diff(X.indptr)
         self.user_means_ = np.asarray(X.sum(axis=1)).ravel() / counts
         self.global_mean_ = float(X.data.mean())
         self.rating_range_ = (float(X.data.min()), float(X.data.max()))
-        self.sim_ = user_similarity(X, similarity=self.similarity, min_support=self.min_support)
-        others = self.sim_.copy()
-        np.fill_diagonal(others, -np.inf)
-        neighbours = _top_k_rows(others, self.k)
-        neighbours.data = np.maximum(neighbours.data, 0.0)
-        self._neighbours = neighbours
+        self._parts = _SimilarityParts(X)
+        self._sim: np.ndarray | None = None
+        # Only the k nearest neighbours of each user are kept for ranking,
+        # computed a batch of users at a time: the full users × users matrix
+        # (20 GB at 50,000 users) never exists unless predict() needs it.
+        n = X.shape[0]
+
+        def blocks() -> Iterator[tuple[int, np.ndarray]]:
+            step = batch_size(n)
+            for start in range(0, n, step):
+                rows = np.arange(start, min(n, start + step))
+                sim = self._parts.rows(rows, self.similarity, self.min_support)
+                sim[np.arange(rows.size), rows] = -np.inf  # a user is not their own neighbour
+                yield start, sim
+
+        self._neighbours = _top_k_rows(blocks(), self.k, (n, n))
         Xc = X.tocsc()
         dev = Xc.copy()
         dev.data = Xc.data - self.user_means_[Xc.indices]
         self._by_item = Xc  # raters of item i: Xc.indices[Xc.indptr[i]:Xc.indptr[i+1]]
         self._dev = dev
+
+    @property
+    def sim_(self) -> np.ndarray:
+        """The full users × users similarity (:func:`user_similarity`), computed
+        on first use: rating prediction and ``rank_by="rating"`` need it, the
+        default vote ranking does not."""
+        self._check_fitted()
+        if self._sim is None:
+            self._sim = self._parts.rows(
+                np.arange(len(self.users_)), self.similarity, self.min_support
+            )
+        return self._sim
 
     def _predict_rows(self, rows: np.ndarray, col: int) -> np.ndarray:
         """KNNWithMeans estimates for user rows ``rows`` and item column ``col``."""
@@ -190,6 +259,11 @@ class UserKNN(Recommender):
         rating (as Surprise does).
         """
         self._check_fitted()
+        if not self._rated:
+            raise ValueError(
+                "predict needs ratings: this UserKNN was fitted on train without a "
+                "'rating' column (implicit data), so it can only rank (recommend)"
+            )
         users, items = np.atleast_1d(user_ids), np.atleast_1d(item_ids)
         if users.shape != items.shape:
             raise ValueError(
@@ -203,6 +277,15 @@ class UserKNN(Recommender):
             out[group["pos"].to_numpy()] = self._predict_rows(group["row"].to_numpy(), int(col))
         return np.clip(out, *self.rating_range_)
 
+    def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
+        # A new profile has liked items but no ratings: binary cosine with every user
+        common = np.asarray((self._parts.B @ x.T).todense()).ravel()
+        sim = common / np.sqrt(self._parts.n_items * x.nnz)
+        top = top_k_columns(sim[None, :], self.k)[0]
+        weights = np.zeros_like(sim)
+        weights[top] = np.maximum(sim[top], 0.0)
+        return np.asarray(weights @ self._seen).ravel()
+
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         if self.rank_by == "votes":
             return np.asarray((self._neighbours[rows] @ self._seen).todense())
@@ -212,7 +295,7 @@ class UserKNN(Recommender):
         return scores
 
 
-class ItemKNN(Recommender):
+class ItemKNN(ItemItemMixin, Recommender):
     r"""Item-based collaborative filtering: "people who liked this also liked".
 
     Items are similar when the same users interact with them: cosine of the
@@ -220,13 +303,19 @@ class ItemKNN(Recommender):
     item keeps its ``k`` most similar items; a user's score for item i is the
     sum of sim(j, i) over the items j they have (Deshpande & Karypis 2004).
     Item neighbourhoods are stable and can be precomputed, which is why
-    item-based CF scales so well in production.
+    item-based CF scales so well in production. Fitting works a batch of
+    items at a time and keeps only the neighbourhoods (items × k).
+
+    A new user who liked items S (:meth:`recommend_for_items`) gets the same
+    sum over j ∈ S; :meth:`similar_items` of item j is its neighbourhood.
 
     Examples
     --------
     >>> import pandas as pd
     >>> train = pd.DataFrame({"user_id": [1, 1, 2, 2, 3], "item_id": [10, 20, 10, 20, 10]})
     >>> ItemKNN(k=5).fit(train).recommend([3], k=1)["item_id"].tolist()
+    [20]
+    >>> ItemKNN(k=5).fit(train).similar_items(10, k=1)["item_id"].tolist()
     [20]
     """
 
@@ -238,13 +327,25 @@ class ItemKNN(Recommender):
 
     def _fit(self) -> None:
         B = self._seen.tocsc()
-        co = (B.T @ B).toarray()
-        norms = np.sqrt(np.diag(co))
-        sim = co / np.outer(norms, norms)
-        np.fill_diagonal(sim, -np.inf)
-        neighbours = _top_k_rows(sim, self.k)
-        neighbours.data = np.maximum(neighbours.data, 0.0)
+        Bt = B.T.tocsr()
+        norms = np.sqrt(self._popularity)
+        n = B.shape[1]
+
+        def blocks() -> Iterator[tuple[int, np.ndarray]]:
+            step = batch_size(n)
+            for start in range(0, n, step):
+                stop = min(n, start + step)
+                # co-occurrence is symmetric: the columns of this block are its rows
+                co = (Bt @ B[:, start:stop]).toarray().T
+                sim = co / np.outer(norms[start:stop], norms)
+                sim[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+                yield start, sim
+
+        neighbours = _top_k_rows(blocks(), self.k, (n, n))
         self.sim_ = neighbours  # row j: the k items most similar to j
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray((self._seen[rows] @ self.sim_).todense())
+
+    def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray((x @ self.sim_).todense())

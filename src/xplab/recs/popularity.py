@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from ._base import Recommender
 
@@ -12,7 +13,9 @@ class Popularity(Recommender):
 
     The same list for everyone (minus what each user has seen). Strong on
     accuracy metrics, weak on coverage and novelty — and the natural fallback
-    for a brand-new user.
+    for a brand-new user: every model's ``recommend(..., on_unknown="popular")``
+    ranks unknown users this way. ``recommend_for_items`` returns the most
+    popular items other than the given ones.
 
     Examples
     --------
@@ -26,4 +29,7 @@ class Popularity(Recommender):
         self.item_counts_ = np.asarray(self._seen.sum(axis=0)).ravel()
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.tile(self.item_counts_.astype(float), (rows.size, 1))
+        return np.broadcast_to(self._popularity, (rows.size, self._popularity.size))
+
+    def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
+        return self._popularity
