@@ -21,6 +21,7 @@ from .metrics import (
 from .popularity import Popularity
 from .rerank import list_diversity, mmr, topic_coverage, topic_entropy
 from .split import chronological_split, stratified_split
+from .tuning import ValidationScores, validation_scores
 
 __all__ = [
     "EASE",
@@ -30,6 +31,7 @@ __all__ = [
     "Popularity",
     "TfidfRecommender",
     "UserKNN",
+    "ValidationScores",
     "catalog_coverage",
     "chronological_split",
     "evaluate",
@@ -46,4 +48,5 @@ __all__ = [
     "topic_coverage",
     "topic_entropy",
     "user_similarity",
+    "validation_scores",
 ]
