@@ -46,7 +46,7 @@ def _best_l2() -> int:
     scores = recs.validation_scores(
         train, {l2: recs.EASE(l2=l2) for l2 in L2_GRID}, seeds=(VALIDATION_SEED,)
     )
-    return int(scores.best)
+    return next(l2 for l2 in L2_GRID if l2 == scores.best)
 
 
 def _pearson_reference(r_u, r_v) -> float:
@@ -145,9 +145,9 @@ q4 = MultipleChoice(
             "ratings. It is also not something user 13 can act on."
         ),
         "“Because you liked Raiders of the Lost Ark.”": (
-            "Yes: it uses only user 13's own history and the film-to-film similarity computed "
-            "from everyone in aggregate, so no individual's behaviour is revealed; the user "
-            "can check it (and remove the film from their profile if it misleads)."
+            "Yes: it uses only user 13's own history and a film-to-film similarity computed "
+            "from all users together, so it names no one else and shows no one's history; "
+            "the user can check it (and remove the film from their profile if it misleads)."
         ),
         "“39 of the 50 people most like you watched Braveheart.”": (
             "Better than naming a user, but still about other people, and with small "
@@ -206,6 +206,7 @@ q8 = Exercise(
     expected=_popularity_coverage,
     hints=[
         "Recommend the top 10 to every user with `recs.Popularity()`, then `recs.catalog_coverage`.",
+        "`top10 = recs.Popularity().fit(train).recommend(users, k=10)`, then "
         "`recs.catalog_coverage(top10, n_items=train['item_id'].nunique())`",
     ],
 )
@@ -221,8 +222,8 @@ q9 = MultipleChoice(
     options={
         "EASE beats BiVAE on ML-100K.": (
             "No: the gap (0.005) is well inside the bootstrap interval's half-width (about "
-            "0.017), and BiVAE's single published number has sampling noise of the same size "
-            "that we cannot see. 'Beats' needs both models on the same splits, repeated."
+            "0.017), and BiVAE's single published number has sampling noise of its own that "
+            "we cannot see. 'Beats' needs both models on the same splits, repeated."
         ),
         "EASE matches BiVAE: the two are within the noise of the evaluation.": (
             "Yes. A closed-form model with one hyper-parameter is level with the best deep "
