@@ -201,18 +201,8 @@ q7 = Exercise(
     ],
 )
 
-q8 = Exercise(
-    "Q8 · catalog coverage",
-    expected=_popularity_coverage,
-    hints=[
-        "Recommend the top 10 to every user with `recs.Popularity()`, then `recs.catalog_coverage`.",
-        "`top10 = recs.Popularity().fit(train).recommend(users, k=10)`, then "
-        "`recs.catalog_coverage(top10, n_items=train['item_id'].nunique())`",
-    ],
-)
-
-q9 = MultipleChoice(
-    "Q9 · EASE against BiVAE",
+q8 = MultipleChoice(
+    "Q8 · EASE against BiVAE",
     question=(
         "On our split EASE (l2 = 500) scores P@10 = 0.417; the recommenders-team table reports "
         "0.412 for BiVAE on its own random split. Across five random splits EASE ranged "
@@ -246,8 +236,8 @@ q9 = MultipleChoice(
     ],
 )
 
-q10 = Decision(
-    "Q10 · which evaluation decides?",
+q9 = Decision(
+    "Q9 · which evaluation decides?",
     question=(
         "You must choose between 0/1 EASE (l2 = 500) and rating-valued EASE (l2 = 10,000) for "
         "a 'recommended for you' row whose goal is films people *enjoy*, shown to them "
@@ -278,6 +268,16 @@ q10 = Decision(
     hints=[
         "Two questions: does a 2-star rating count as a success, and does the model get to "
         "see what the user did later?",
+    ],
+)
+
+q10 = Exercise(
+    "Q10 · catalog coverage",
+    expected=_popularity_coverage,
+    hints=[
+        "Recommend the top 10 to every user with `recs.Popularity()`, then `recs.catalog_coverage`.",
+        "`top10 = recs.Popularity().fit(train).recommend(users, k=10)`, then "
+        "`recs.catalog_coverage(top10, n_items=train['item_id'].nunique())`",
     ],
 )
 
