@@ -22,6 +22,7 @@ from .popularity import Popularity
 from .rerank import list_diversity, mmr, topic_coverage, topic_entropy
 from .sessions import ColdStartResult, FilterBubbleResult, cold_start_sessions, filter_bubble
 from .split import chronological_split, stratified_split
+from .tuning import ValidationScores, validation_scores
 
 __all__ = [
     "EASE",
@@ -33,6 +34,7 @@ __all__ = [
     "Popularity",
     "TfidfRecommender",
     "UserKNN",
+    "ValidationScores",
     "catalog_coverage",
     "chronological_split",
     "cold_start_sessions",
@@ -51,4 +53,5 @@ __all__ = [
     "topic_coverage",
     "topic_entropy",
     "user_similarity",
+    "validation_scores",
 ]
