@@ -50,7 +50,6 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .._validate import check_columns, check_count, check_positive, check_probability, check_real
 from ._frame import check_k
@@ -112,6 +111,9 @@ class TfidfRecommender:
         if articles["article_id"].duplicated().any():
             raise ValueError("articles has duplicate article_id values")
         text = articles["title"].fillna("") + "\n" + articles["body"].fillna("")
+        # imported here: scikit-learn takes seconds to import, and every recs user would pay it
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.vectorizer_ = TfidfVectorizer(
             stop_words="english", sublinear_tf=True, min_df=self.min_df
         )
