@@ -1459,6 +1459,42 @@ RECS_CORE: dict[str, Spec] = {
             },
         },
     ),
+    "validation_scores": Spec(
+        recs.validation_scores,
+        {
+            "train": RATINGS,
+            "candidates": {"pop": recs.Popularity()},
+            "seeds": (7,),
+            "test_size": 0.25,
+            "k": 2,
+            "metric": "ndcg",
+            "threshold": None,
+            "progress": False,
+        },
+        {
+            "train": OTHER,
+            "candidates": OTHER,
+            "seeds": OTHER,
+            "test_size": REAL,
+            "k": COUNT,
+            "metric": CHOICE,
+            "threshold": REAL,
+            "progress": FLAG,
+        },
+        optional=("threshold",),
+        extra={
+            "train": RATINGS_BAD,
+            "candidates": {
+                "None": None,
+                "empty": {},
+                "a list": [recs.Popularity()],
+                "not a model": {"pop": "Popularity"},
+            },
+            "seeds": {"None": None, "empty": (), "text": "7", "fraction": (1.5,)},
+            "test_size": {"zero": 0.0, "one": 1.0},
+            "k": {"zero": 0},
+        },
+    ),
     "cold_start_sessions": Spec(
         recs.cold_start_sessions,
         {
@@ -1641,6 +1677,7 @@ RECS_NOT_CALLED = {
     "ColdStartResult": "result class, built by cold_start_sessions",
     "Evaluation": "result class, built by evaluate",
     "FilterBubbleResult": "result class, built by filter_bubble",
+    "ValidationScores": "result class, built by validation_scores",
 }
 
 # ============================================================================= xplab.workbook

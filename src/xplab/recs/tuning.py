@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .._results import ResultMixin
-from .._validate import check_bool, check_choice, check_probability
+from .._validate import check_bool, check_choice, check_count, check_probability
 from ._base import Recommender
 from ._frame import check_k, check_ratings
 from .metrics import evaluate
@@ -106,9 +106,9 @@ def validation_scores(
             raise ValueError(
                 f"candidates[{label!r}] must be an xplab.recs model, got {type(model).__name__}"
             )
-    if isinstance(seeds, int | str) or len(seeds) == 0:
-        raise ValueError("seeds must be a non-empty sequence of integer seeds")
-    seeds = tuple(int(s) for s in seeds)
+    if isinstance(seeds, int | str) or not isinstance(seeds, Sequence) or len(seeds) == 0:
+        raise ValueError(f"seeds must be a non-empty sequence of integer seeds, got {seeds!r}")
+    seeds = tuple(check_count(s, name="seeds[]") for s in seeds)
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {list(seeds)}")
     test_size = check_probability(test_size, name="test_size")
