@@ -26,9 +26,9 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass
 
 import numpy as np
+from _table import Row, chunks, report
 from tqdm import tqdm
 
 from xplab._rng import as_generator
@@ -47,22 +47,7 @@ PORTFOLIOS = 2_000
 PORTFOLIO_SIZE = 200
 
 
-@dataclass
-class Row:
-    check: str
-    value: float | str
-    target: str
-    ok: bool | None
-    mc_se: float | None = None
-
-
 ROWS: list[Row] = []
-
-
-def _chunks(total: int, size: int):
-    while total > 0:
-        yield min(size, total)
-        total -= size
 
 
 def _moments(y: np.ndarray, x: np.ndarray):
@@ -88,7 +73,7 @@ def cuped_sim(rng: np.random.Generator, rho: float, kind: str, bar: tqdm) -> dic
     est, raw, achieved = [], [], []
     rejected = 0
     agree = True
-    for size in _chunks(REPS, CHUNK):
+    for size in chunks(REPS, CHUNK):
         (y_c, x_c), (y_t, x_t) = draw(rng, size, rho, kind)
         myc, mxc, syc, sxc, sxyc = _moments(y_c, x_c)
         myt, mxt, syt, sxt, sxyt = _moments(y_t, x_t)
@@ -184,20 +169,6 @@ def portfolio(rng: np.random.Generator, bar: tqdm) -> None:
     )
 
 
-def report() -> bool:
-    width = max(len(r.check) for r in ROWS)
-    print(f"{'check':<{width}}  {'measured':>10}  {'MC s.e.':>8}  {'target':<18}  result")
-    print("-" * (width + 52))
-    ok = True
-    for r in ROWS:
-        value = f"{r.value:.2%}" if isinstance(r.value, float) else str(r.value)
-        se = "" if r.mc_se is None else f"{r.mc_se:.2%}"
-        verdict = "reported" if r.ok is None else ("pass" if r.ok else "MISS")
-        ok = ok and (r.ok is not False)
-        print(f"{r.check:<{width}}  {value:>10}  {se:>8}  {r.target:<18}  {verdict}")
-    return ok
-
-
 def main() -> int:
     rng = as_generator(SEED)
     start = time.perf_counter()
@@ -252,7 +223,7 @@ def main() -> int:
         f"{N_ARM:,} users per arm; {PORTFOLIOS:,} portfolios of {PORTFOLIO_SIZE} experiments with "
         "true effects N(0, 0.01²) and standard errors U(0.005, 0.02))\n"
     )
-    ok = report()
+    ok = report(ROWS)
     print(f"total time {time.perf_counter() - start:.0f} s")
     return 0 if ok else 1
 

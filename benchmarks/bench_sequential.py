@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from _table import Row, chunks, report
 from scipy import stats
 from tqdm import tqdm
 
@@ -69,15 +70,6 @@ PUBLISHED_PEEK = {
 BOUND = 0.005
 
 
-@dataclass
-class Row:
-    check: str
-    value: float | str
-    target: str
-    ok: bool | None
-    mc_se: float | None = None
-
-
 ROWS: list[Row] = []
 
 
@@ -97,18 +89,12 @@ def peeking(rng: np.random.Generator, bar: tqdm) -> None:
     z_crit = stats.norm.isf(ALPHA / 2)
     for k, target in PUBLISHED_PEEK.items():
         rejected = 0
-        for size in _chunks(REPS_PEEK, 20_000):
+        for size in chunks(REPS_PEEK, 20_000):
             s = np.cumsum(rng.standard_normal((size, k)), axis=1)
             z = s / np.sqrt(np.arange(1, k + 1))
             rejected += int(np.sum(np.any(np.abs(z) >= z_crit, axis=1)))
         rate_row(f"naive peeking, K = {k} looks", rejected / REPS_PEEK, target, REPS_PEEK)
         bar.update(1)
-
-
-def _chunks(total: int, size: int):
-    while total > 0:
-        yield min(size, total)
-        total -= size
 
 
 # --------------------------------------------------------------------------- sufficient statistics
@@ -170,7 +156,7 @@ def run(rng: np.random.Generator, metric: str, effect: float, bar: tqdm) -> Outc
     stop_total = dict.fromkeys(METHODS, 0.0)
     width = dict.fromkeys(METHODS, 0.0)
     agree = True
-    for size in _chunks(REPS, CHUNK):
+    for size in chunks(REPS, CHUNK):
         n, m_c, v_c, m_t, v_t = draw_looks(rng, size, metric, effect)
         est = m_t - m_c
         var = (v_c + v_t) / n
@@ -237,20 +223,6 @@ def _public_agrees(n, m_c, v_c, m_t, v_t, p_m, lo_m, p_cs, tau) -> bool:
 # --------------------------------------------------------------------------- report
 
 
-def report() -> bool:
-    width = max(len(r.check) for r in ROWS)
-    print(f"{'check':<{width}}  {'measured':>10}  {'MC s.e.':>8}  {'target':<16}  result")
-    print("-" * (width + 50))
-    ok = True
-    for r in ROWS:
-        value = f"{r.value:.2%}" if isinstance(r.value, float) else str(r.value)
-        se = "" if r.mc_se is None else f"{r.mc_se:.2%}"
-        verdict = "reported" if r.ok is None else ("pass" if r.ok else "MISS")
-        ok = ok and (r.ok is not False)
-        print(f"{r.check:<{width}}  {value:>10}  {se:>8}  {r.target:<16}  {verdict}")
-    return ok
-
-
 def main() -> int:
     rng = as_generator(SEED)
     start = time.perf_counter()
@@ -294,7 +266,7 @@ def main() -> int:
         f"per arm up to {N_MAX:,}; mSPRT τ = {TAU_BINARY} (conversion) / {TAU_NORMAL} (normal, sd 1); "
         f"confidence sequence tuned at N = {TUNING:,}; group sequential: {GS_LOOKS} equal looks)\n"
     )
-    ok = report()
+    ok = report(ROWS)
     print("\nPower against the fixed horizon (conversion p = 0.10, at most 10,000 per arm)\n")
     header = f"{'method':<22}" + "".join(
         f"  {'power ' + lab:>20}  {'n/arm at stop':>14}" for lab, _ in power_tables
