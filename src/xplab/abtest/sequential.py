@@ -31,7 +31,7 @@ scaled by the per-unit variance s² = (n_c + n_t)·V.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -212,6 +212,34 @@ def _per_look(control: Any, treatment: Any, looks: Any) -> tuple[np.ndarray, ...
 # --------------------------------------------------------------------------- mSPRT
 
 
+def _mixture_result(
+    control: Any,
+    treatment: Any,
+    looks: Any,
+    alpha: float,
+    mixing_variance: Callable[[np.ndarray, np.ndarray], Any],
+    method: str,
+) -> SequentialResult:
+    """Both sequential tests: the per-look estimate and variance, then the
+    normal-mixture bound with the mixing variance τ² each one chooses
+    (from the total sample size n = n_c + n_t and the estimate's variance)."""
+    n_c, n_t, m_c, v_c, m_t, v_t = _per_look(control, treatment, looks)
+    est = m_t - m_c
+    var = v_c / n_c + v_t / n_t
+    p, lower, upper = always_valid(est, var, mixing_variance(n_c + n_t, var), alpha)
+    return SequentialResult(
+        method=method,
+        n_c=n_c,
+        n_t=n_t,
+        estimate=est,
+        se=np.sqrt(var),
+        p_values=p,
+        lower=lower,
+        upper=upper,
+        alpha=alpha,
+    )
+
+
 def msprt_test(
     control: Any,
     treatment: Any,
@@ -279,20 +307,13 @@ def msprt_test(
     """
     tau = check_positive(tau, name="tau")
     alpha = check_alpha(alpha)
-    n_c, n_t, m_c, v_c, m_t, v_t = _per_look(control, treatment, looks)
-    est = m_t - m_c
-    var = v_c / n_c + v_t / n_t
-    p, lower, upper = always_valid(est, var, tau**2, alpha)
-    return SequentialResult(
-        method=f"mSPRT, normal mixture τ = {tau:.4g}",
-        n_c=n_c,
-        n_t=n_t,
-        estimate=est,
-        se=np.sqrt(var),
-        p_values=p,
-        lower=lower,
-        upper=upper,
-        alpha=alpha,
+    return _mixture_result(
+        control,
+        treatment,
+        looks,
+        alpha,
+        lambda n, var: tau**2,
+        f"mSPRT, normal mixture τ = {tau:.4g}",
     )
 
 
@@ -365,21 +386,13 @@ def confidence_sequence(
     alpha = check_alpha(alpha)
     n_star = check_positive(tuning_parameter, name="tuning_parameter")
     rho = sequential_rho(alpha, n_star)
-    n_c, n_t, m_c, v_c, m_t, v_t = _per_look(control, treatment, looks)
-    est = m_t - m_c
-    var = v_c / n_c + v_t / n_t
-    tau2 = rho**2 * (n_c + n_t) * var
-    p, lower, upper = always_valid(est, var, tau2, alpha)
-    return SequentialResult(
-        method=f"asymptotic confidence sequence, tuned at N = {n_star:,.0f}",
-        n_c=n_c,
-        n_t=n_t,
-        estimate=est,
-        se=np.sqrt(var),
-        p_values=p,
-        lower=lower,
-        upper=upper,
-        alpha=alpha,
+    return _mixture_result(
+        control,
+        treatment,
+        looks,
+        alpha,
+        lambda n, var: rho**2 * n * var,
+        f"asymptotic confidence sequence, tuned at N = {n_star:,.0f}",
     )
 
 
