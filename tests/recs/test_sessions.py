@@ -16,20 +16,11 @@ from xplab.recs.sessions import _slate_entropy
 
 
 @pytest.fixture
-def catalog():
-    rows = [
-        ("s1", "sport", "Cup final", "a late goal wins the cup final for the home side"),
-        ("s2", "sport", "Cup final", "a late goal wins the cup final for the home side"),  # dup
-        ("s3", "sport", "Replay set", "the cup replay follows a draw and a missed penalty"),
-        ("s4", "sport", "Coach quits", "the coach quits after the league defeat and a goal"),
-        ("b1", "business", "Rates rise", "the bank raises interest rates as inflation grows"),
-        ("b2", "business", "Shares fall", "shares fall as the bank warns on inflation and rates"),
-        ("b3", "business", "Profits up", "company profits rise on strong sales and exports"),
-        ("t1", "tech", "New phone", "the phone maker shows a new screen and faster chip"),
-        ("t2", "tech", "Chip deal", "a chip maker signs a deal for phone screen parts"),
-        ("t3", "tech", "Screen maker", "the screen maker expects phone sales to grow"),
-    ]
-    return pd.DataFrame(rows, columns=["article_id", "category", "title", "body"])
+def catalog(articles):
+    """The shared nine articles plus a third tech story."""
+    t3 = ("t3", "tech", "Screen maker", "the screen maker expects phone sales to grow")
+    extra = pd.DataFrame([t3], columns=articles.columns)
+    return pd.concat([articles, extra], ignore_index=True)
 
 
 @pytest.fixture
