@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -1698,6 +1699,7 @@ QUESTION_KINDS = {
     "options": OTHER,
     "answer": TEXT,
     "hints": OTHER,
+    "kind": CHOICE,
 }
 HINTS = {"bare string": "think", "None": None, "int inside": ["think", 1]}
 QUESTION_EXTRA = {
@@ -1729,7 +1731,9 @@ WORKBOOK: dict[str, Spec] = {
             "hints": OTHER,
             "solution": OTHER,
             "choices": OTHER,
+            "kind": CHOICE,
         },
+        optional=("kind",),
         extra={
             "expected": {"a value": 0.25, "None": None},
             "cases": {"a tuple, not a list of tuples": (1, 2), "bare string": "ab", "int": 3},
@@ -1765,8 +1769,15 @@ WORKBOOK: dict[str, Spec] = {
         {"rtol": REAL, "atol": REAL, "exact": FLAG, "round_up": FLAG, "unit": TEXT},
         extra={"rtol": {"negative": -1e-6}, "atol": {"negative": -1e-9}},
     ),
+    "exercise_counts": Spec(
+        workbook.exercise_counts,
+        {"module": SimpleNamespace(q1=workbook.Exercise("Q1", expected=_function))},
+        {"module": OTHER},
+        extra={"module": {"no exercises": SimpleNamespace(x=1), "None": None}},
+    ),
 }
 WORKBOOK_NOT_CALLED = {
+    "KINDS": "constant: the exercise kinds",
     "Feedback": "result class, built by Exercise.check",
     "Note": "result class, built by Exercise.hint and .solution",
     "Status": "enum of feedback states",

@@ -197,3 +197,23 @@ def test_forbidden_answers_are_refused_even_when_the_values_match():
     fb = ex.check(truth)
     assert not fb.correct and "not the ground truth" in fb.message
     assert ex.check(truth.rename("flag")).correct
+
+
+def test_kind_defaults_and_validation():
+    from xplab.workbook import Decision, MultipleChoice, exercise_counts
+
+    assert Exercise("v", expected=lambda: 1).kind == "compute"
+    assert Exercise("f", expected=abs, cases=[(1,)]).kind == "implement"
+    assert Exercise("d", checker=lambda a: None, kind="design").kind == "design"
+    mc = MultipleChoice("m", question="?", options={"a": "x", "b": "y"}, answer="A")
+    dec = Decision("d", question="?", options={"ship": "x", "wait": "y"}, answer="ship")
+    assert mc.kind == dec.kind == "judgment"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        Exercise("x", expected=lambda: 1, kind="essay")
+    import xplab.exercises.nb01 as nb01
+
+    counts = exercise_counts(nb01)
+    assert counts["total"] == sum(counts[k] for k in ("compute", "implement", "judgment", "design"))
+    assert counts["judgment"] >= 1
+    with pytest.raises(ValueError, match="no exercises"):
+        exercise_counts(pytest)

@@ -67,14 +67,24 @@ just ``ex.q3`` before the solution cell; the solution cell is
 same, shown as a decision; the feedback for each option gives the
 reasoning.
 
+*A design* — ``Exercise("Q5 · layers", checker=..., kind="design")``: the
+learner builds an object of the package (a set of layers, a ramp plan, an
+``ExperimentPlan``, a rule set) and ``checker`` validates it with the
+package's own rules, returning the first requirement that fails.
+
+Every exercise has a ``kind`` ("compute", "implement", "judgment" or
+"design"); :func:`exercise_counts` tallies a chapter's exercises by kind for
+its closing cell.
+
 Then ``make notebooks`` and ``make test``.
 """
 
 from .build import WorkbookError
 from .choice import Decision, MultipleChoice
-from .exercise import Exercise, Feedback, Note, Status, compare
+from .exercise import KINDS, Exercise, Feedback, Note, Status, compare, exercise_counts
 
 __all__ = [
+    "KINDS",
     "Decision",
     "Exercise",
     "Feedback",
@@ -83,4 +93,5 @@ __all__ = [
     "Status",
     "WorkbookError",
     "compare",
+    "exercise_counts",
 ]

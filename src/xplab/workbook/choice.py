@@ -58,8 +58,8 @@ class MultipleChoice(Exercise):
     True
     """
 
-    kind = "multiple choice"
     _retry = "Try again."
+    _default_kind = "judgment"
 
     def __init__(
         self,
@@ -69,7 +69,10 @@ class MultipleChoice(Exercise):
         options: Mapping[str, str],
         answer: str,
         hints: Sequence[str] = (),
+        kind: str = "judgment",
     ) -> None:
+        if not isinstance(kind, str):
+            raise TypeError(f"{name}: kind must be a string such as 'judgment', got {kind!r}")
         if not isinstance(question, str) or not question.strip():
             raise ValueError(f"{name}: question must be non-empty Markdown text")
         if not isinstance(options, Mapping) or len(options) < 2:
@@ -97,7 +100,7 @@ class MultipleChoice(Exercise):
                 f"{list(self.letters)} nor its text"
             )
         self._answer = index
-        super().__init__(name, expected=lambda: self._texts[self._answer], hints=hints)
+        super().__init__(name, expected=lambda: self._texts[self._answer], hints=hints, kind=kind)
 
     def _index(self, answer: Any) -> int | None:
         if not isinstance(answer, str):
@@ -177,8 +180,6 @@ class Decision(MultipleChoice):
     >>> q.check("do not ship").correct, q.check("Ship").correct
     (False, True)
     """
-
-    kind = "decision"
 
     def _label(self, i: int) -> str:
         return f"“{self._texts[i]}”"

@@ -366,6 +366,10 @@ def _defining_module() -> str:
     return frame.f_globals.get("__name__", "__main__") if frame is not None else "__main__"
 
 
+#: What an exercise asks of the learner (:attr:`Exercise.kind`).
+KINDS = ("compute", "implement", "judgment", "design")
+
+
 class Exercise:
     """One checked question whose answer is a value or a function.
 
@@ -394,6 +398,12 @@ class Exercise:
         ``forbidden(answer) -> str | None``: a message for answers that must be
         refused even when their values match (e.g. the simulator's
         ground-truth column), checked first.
+    kind : {"compute", "implement", "judgment", "design"}, optional
+        What the exercise asks of the learner, so a chapter can count its
+        exercises by kind: compute a value, implement a function, make a
+        judgment call, or design something (a layer configuration, a ramp plan,
+        a rule set) that ``checker`` validates with the package's own rules.
+        Defaults to "implement" with ``cases``, else "compute".
     hints : sequence of str
         Markdown, revealed one at a time by :meth:`hint`.
     solution, choices
@@ -401,8 +411,8 @@ class Exercise:
         judgment questions are :class:`~xplab.workbook.MultipleChoice`.
     """
 
-    kind = "exercise"
     _retry = "Try again, or ask for a hint."
+    _default_kind = "compute"
 
     def __init__(
         self,
@@ -420,9 +430,14 @@ class Exercise:
         hints: Sequence[str] = (),
         solution: str = "",
         choices: Sequence[str] | None = None,
+        kind: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name must be a non-empty string, got {name!r}")
+        if kind is None:
+            kind = self._default_kind if cases is None else "implement"
+        if kind not in KINDS:
+            raise ValueError(f"{name}: kind must be one of {list(KINDS)}, got {kind!r}")
         if (expected is None) == (checker is None):
             raise ValueError(f"{name}: give exactly one of expected= or checker=")
         if cases is not None and expected is None:
@@ -445,6 +460,7 @@ class Exercise:
             _check_text_list(choices, "choices")
         _check_options(rtol, atol, exact, round_up, unit)
         self.name = name
+        self.kind = kind
         self._expected = expected
         self._cases = list(cases) if cases is not None else None
         self._checker = checker
@@ -586,6 +602,27 @@ class Exercise:
 
 
 _UNATTEMPTED = object()
+
+
+def exercise_counts(module: Any) -> dict[str, int]:
+    """How many exercises of each kind a chapter's exercise module defines.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ns = SimpleNamespace(q1=Exercise("Q1", expected=lambda: 1),
+    ...                      q2=Exercise("Q2", checker=lambda a: None, kind="design"))
+    >>> exercise_counts(ns)
+    {'compute': 1, 'implement': 0, 'judgment': 0, 'design': 1, 'total': 2}
+    """
+    if not hasattr(module, "__dict__"):
+        raise TypeError(f"module must be a chapter's exercise module, got {module!r}")
+    found = [v for v in vars(module).values() if isinstance(v, Exercise)]
+    if not found:
+        raise ValueError(f"module defines no exercises: {getattr(module, '__name__', module)!r}")
+    counts = {k: sum(q.kind == k for q in found) for k in KINDS}
+    counts["total"] = len(found)
+    return counts
 
 
 def _short(args: tuple[Any, ...]) -> str:
