@@ -933,6 +933,18 @@ def _loader_kinds() -> dict[str, str]:
 
 NO_COPY = str(Path(__file__).parent / "no-such-folder")
 DATA_DIR = {"int": 1, "list": ["/tmp"], "bytes path inside list": [b"/tmp"]}
+RETAIL_LINES = pd.DataFrame(
+    {
+        "invoice": ["1", "C2"],
+        "stock_code": ["A", "A"],
+        "description": ["a", "a"],
+        "quantity": [2, -2],
+        "invoice_date": pd.to_datetime(["2011-01-01", "2011-01-02"]),
+        "unit_price": [1.5, 1.5],
+        "customer_id": pd.array([7, 7], dtype="Int64"),
+        "country": ["UK", "UK"],
+    }
+)
 BOTS = pd.DataFrame({"impressions": [10, 50, 3], "sessions": [2, 1, 1], "label": ["x"] * 3})
 
 DATA: dict[str, Spec] = {
@@ -948,6 +960,18 @@ DATA: dict[str, Spec] = {
         {"data_dir": NO_COPY, "download": False},
         _loader_kinds(),
         extra={"data_dir": DATA_DIR},
+    ),
+    "load_online_retail": Spec(
+        data.load_online_retail,
+        {"data_dir": NO_COPY, "download": False},
+        _loader_kinds(),
+        extra={"data_dir": DATA_DIR},
+    ),
+    "clean_online_retail": Spec(
+        data.clean_online_retail,
+        {"lines": RETAIL_LINES},
+        {"lines": FRAME},
+        extra={"lines": {"released column names": RETAIL_LINES.rename(columns=str.upper)}},
     ),
     "load_organ_donations": Spec(data.load_organ_donations, {}, {}),
     "simulate_button_test": Spec(
@@ -1145,11 +1169,13 @@ DATA_NOT_CALLED = {
     "DatasetUnavailableError": "exception class",
     "MovieLens100K": "result class, built by load_movielens_100k",
     "OnboardingData": "result class, built by simulate_onboarding",
+    "RetailPurchases": "result class, built by clean_online_retail",
 }
 # calls whose valid form ends in this error (no copy, no download), not in a result
 VALID_RAISES: dict[str, type[Exception]] = {
     "load_movielens_100k": data.DatasetUnavailableError,
     "load_bbc_news": data.DatasetUnavailableError,
+    "load_online_retail": data.DatasetUnavailableError,
 }
 
 # ============================================================================= xplab.recs
