@@ -159,3 +159,32 @@ def test_real_online_retail_matches_the_published_counts():
     assert len(clean.purchases) == 396_340
     assert clean.purchases["customer_id"].nunique() == 4_334
     assert (clean.purchases["quantity"] > 0).all() and (clean.purchases["unit_price"] > 0).all()
+
+
+def test_categories_follow_the_first_matching_rule():
+    lines = pd.DataFrame(
+        {
+            "stock_code": ["1", "1", "1", "2", "3", "4"],
+            "description": [
+                "CHRISTMAS T-LIGHT HOLDER",  # christmas comes before candles
+                "CHRISTMAS T-LIGHT HOLDER",
+                "T-LIGHT HOLDER",  # the less frequent description is ignored
+                "JUMBO BAG PINK",
+                None,
+                "FRIDGE MAGNET",
+            ],
+        }
+    )
+    got = retail.categorise_products(lines)
+    assert got["category"].to_dict() == {"1": "christmas", "2": "bags", "3": "other", "4": "other"}
+    assert got.loc["1", "description"] == "CHRISTMAS T-LIGHT HOLDER"
+
+
+@real
+@pytest.mark.data
+def test_real_categories_leave_few_products_uncategorised():
+    purchases = clean_online_retail(load_online_retail(download=False)).purchases
+    cats = retail.categorise_products(purchases)
+    assert len(cats) == 3_660
+    line_share = purchases["stock_code"].map(cats["category"]).eq("other").mean()
+    assert line_share < 0.08 and (cats["category"] == "other").mean() < 0.11

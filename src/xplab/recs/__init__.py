@@ -21,7 +21,7 @@ from .metrics import (
 from .popularity import Popularity
 from .rerank import list_diversity, mmr, topic_coverage, topic_entropy
 from .sessions import ColdStartResult, FilterBubbleResult, cold_start_sessions, filter_bubble
-from .split import chronological_split, stratified_split
+from .split import chronological_split, cutoff_split, stratified_split
 from .tuning import ValidationScores, validation_scores
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "catalog_coverage",
     "chronological_split",
     "cold_start_sessions",
+    "cutoff_split",
     "evaluate",
     "filter_bubble",
     "intra_list_diversity",
