@@ -95,6 +95,8 @@ def test_cutoff_split_is_one_moment_for_everyone():
     ],
 )
 def test_cutoff_split_bad_input(kwargs, message):
-    log = pd.DataFrame({"user_id": [1], "item_id": [2], "timestamp": pd.to_datetime(["2011-01-02"])})
+    log = pd.DataFrame(
+        {"user_id": [1], "item_id": [2], "timestamp": pd.to_datetime(["2011-01-02"])}
+    )
     with pytest.raises(ValueError, match=message):
         cutoff_split(log, **kwargs)

@@ -428,7 +428,16 @@ def synthetic_labels(
     -------
     (bought, probability) : int and float arrays, one entry per row.
     """
-    x = np.asarray(features, dtype=float)
+    x = np.asarray(features) if features is not None else np.empty(0, dtype=object)
+    if x.dtype.kind not in "fiu":
+        raise ValueError(f"features must be numbers (missing values as NaN), got dtype {x.dtype}")
+    x = x.astype(float)
+    if not isinstance(feature_names, tuple | list) or not all(
+        isinstance(n, str) for n in feature_names
+    ):
+        raise ValueError(
+            f"feature_names must be a tuple of column names, got {feature_names!r:.60}"
+        )
     names = list(feature_names)
     needed = ["als_score", "times_bought", "item_recent_buyers", "category_share", "item_price"]
     missing = [n for n in needed if n not in names]

@@ -27,9 +27,42 @@ import pandas as pd
 
 from .._results import ResultMixin
 from .._rng import SeedLike, as_generator
-from .._validate import check_columns, check_count
+from .._validate import (
+    as_1d_array,
+    check_bool,
+    check_columns,
+    check_count,
+    check_positive,
+    check_probability,
+)
 from .catalogue import ServingData
 from .rules import RuleSet, objective_scores
+
+
+def _frame(frame: Any, columns: list[str], name: str) -> pd.DataFrame:
+    check_columns(frame, columns, name=name)
+    if len(frame) == 0:
+        raise ValueError(f"{name} is empty")
+    return frame
+
+
+def _score_column(candidates: pd.DataFrame, score: Any, *, name: str = "score") -> np.ndarray:
+    if isinstance(score, str):
+        if score not in candidates.columns:
+            raise ValueError(f"{name} {score!r} is not a column of candidates")
+        values = candidates[score].to_numpy()
+    elif score is None or isinstance(score, bytes) or not np.iterable(score):
+        raise ValueError(
+            f"{name} must be a column name or one number per candidate, got {score!r:.40}"
+        )
+    else:
+        values = np.asarray(score)
+    if values.dtype.kind not in "fiu" or values.shape != (len(candidates),):
+        raise ValueError(f"{name} must be {len(candidates)} numbers, one per candidate")
+    values = values.astype(float)
+    if np.isnan(values).any():
+        raise ValueError(f"{name} has missing values")
+    return values
 
 
 def candidate_recall(candidates: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
@@ -49,10 +82,8 @@ def candidate_recall(candidates: pd.DataFrame, truth: pd.DataFrame) -> pd.Series
     >>> candidate_recall(cands, truth).to_dict()
     {'als': 0.5, 'popular': 0.5, 'merged': 0.75}
     """
-    check_columns(candidates, ["user_id", "item_id"], name="candidates")
-    check_columns(truth, ["customer_id", "stock_code"], name="truth")
-    if len(truth) == 0:
-        raise ValueError("truth is empty")
+    _frame(candidates, ["user_id", "item_id"], "candidates")
+    _frame(truth, ["customer_id", "stock_code"], "truth")
     key = pd.MultiIndex.from_arrays([truth["customer_id"], truth["stock_code"]])
     out = {}
     sources = [c for c in candidates.columns if c.startswith("from_")]
@@ -91,15 +122,9 @@ def top_k_lists(
     DataFrame
         ``user_id, item_id, rank, item, sponsored``.
     """
-    check_columns(candidates, ["user", "item", "user_id", "item_id"], name="candidates")
+    _frame(candidates, ["user", "item", "user_id", "item_id"], "candidates")
     k = check_count(k, name="k", minimum=1)
-    values = (
-        candidates[score].to_numpy(float) if isinstance(score, str) else np.asarray(score, float)
-    )
-    if values.shape != (len(candidates),):
-        raise ValueError(f"score must be a column name or {len(candidates)} values")
-    if np.isnan(values).any():
-        raise ValueError("score has missing values")
+    values = _score_column(candidates, score)
     users = candidates["user"].to_numpy()
     items = candidates["item"].to_numpy()
     if rules is None or len(rules) == 0:
@@ -173,8 +198,8 @@ def list_metrics(lists: pd.DataFrame, truth: pd.DataFrame, *, k: int = 10) -> pd
     >>> list_metrics(lists, truth, k=2).round(4).to_dict("records")
     [{'hits': 1.0, 'precision': 0.5, 'ndcg': 0.3869, 'revenue': 5.0}]
     """
-    check_columns(lists, ["user_id", "item_id", "rank"], name="lists")
-    check_columns(truth, ["customer_id", "stock_code", "spend"], name="truth")
+    _frame(lists, ["user_id", "item_id", "rank"], "lists")
+    _frame(truth, ["customer_id", "stock_code", "spend"], "truth")
     k = check_count(k, name="k", minimum=1)
     top = lists[lists["rank"] <= k]
     hits = top.merge(
@@ -244,10 +269,9 @@ def bootstrap_interval(
     >>> bool(low < 49.5 < high)
     True
     """
-    x = np.asarray(values, dtype=float)
-    if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)):
-        raise ValueError("values must be at least two finite numbers")
+    x = as_1d_array(values, name="values", min_size=2)
     n_boot = check_count(n_boot, name="n_boot", minimum=100)
+    level = check_probability(level, name="level")
     rng = as_generator(seed)
     means = np.empty(n_boot)
     for start in range(0, n_boot, 200):
@@ -275,14 +299,30 @@ def compare_lists(
     (a few big customers dominate revenue) and for both lists being scored
     on the same users.
     """
+    _frame(a, ["user_id", "item_id", "rank"], "a")
+    _frame(b, ["user_id", "item_id", "rank"], "b")
+    _frame(truth, ["customer_id", "stock_code", "spend"], "truth")
+    if (
+        not isinstance(names, tuple | list)
+        or len(names) != 2
+        or not all(isinstance(n, str) for n in names)
+    ):
+        raise ValueError(
+            f"names must be two labels, e.g. ('retrieval', 'ranker'), got {names!r:.40}"
+        )
+    known = ("hits", "precision", "ndcg", "revenue")
+    if (
+        not isinstance(metrics, tuple | list)
+        or not metrics
+        or not all(isinstance(m, str) and m in known for m in metrics)
+    ):
+        raise ValueError(f"metrics must be a non-empty tuple of {known}, got {metrics!r:.40}")
     ma, mb = list_metrics(a, truth, k=k), list_metrics(b, truth, k=k)
     rng = as_generator(seed)
     rows = {}
     n = len(ma)
     idx_seed = int(rng.integers(2**31))
     for m in metrics:
-        if m not in ma.columns:
-            raise ValueError(f"metrics: unknown metric {m!r}; choose from {list(ma.columns)}")
         diff = (mb[m] - ma[m]).to_numpy()
         low, high = bootstrap_interval(diff, n_boot=n_boot, seed=idx_seed)
         mean_a = float(ma[m].mean())
@@ -314,8 +354,17 @@ def rule_costs(
     nDCG and revenue at k over the users of ``truth``, their change relative
     to no rules, and the share of lists holding a sponsored item.
     """
-    if not isinstance(rules, dict) or not rules:
+    _frame(candidates, ["user", "item", "user_id", "item_id"], "candidates")
+    _frame(truth, ["customer_id", "stock_code", "spend"], "truth")
+    if not isinstance(data, ServingData):
+        raise ValueError(f"data must be a ServingData, got {type(data).__name__}")
+    if (
+        not isinstance(rules, dict)
+        or not rules
+        or not all(isinstance(r, RuleSet) for r in rules.values())
+    ):
         raise ValueError("rules must be a dict of name -> RuleSet")
+    _score_column(candidates, score)
     base = list_metrics(top_k_lists(candidates, score, k=k), truth, k=k).mean()
     rows = {"no rules": {**base.to_dict(), "sponsored lists": 0.0}}
     for name, rule_set in rules.items():
@@ -344,7 +393,19 @@ def objective_sweep(
     ``mean price`` (of listed items). ``candidates`` needs ``proba`` and
     ``price``.
     """
-    check_columns(candidates, ["proba", "price"], name="candidates")
+    _frame(candidates, ["user", "item", "user_id", "item_id", "proba", "price"], "candidates")
+    _frame(truth, ["customer_id", "stock_code", "spend"], "truth")
+    if (
+        isinstance(weights, str | bytes)
+        or not np.iterable(weights)
+        or len(list(weights)) == 0
+        or not all(
+            isinstance(w, int | float) and not isinstance(w, bool) and 0 <= w <= 1 for w in weights
+        )
+    ):
+        raise ValueError(
+            f"weights must be numbers in [0, 1], e.g. (0, 0.5, 1), got {weights!r:.40}"
+        )
     rows = {}
     for w in weights:
         s = objective_scores(
@@ -393,6 +454,24 @@ class RuleRequirements:
     min_margin: float | None = None
     max_revenue_loss: float | None = 0.1
 
+    def __post_init__(self) -> None:
+        check_bool(self.no_out_of_stock, name="no_out_of_stock")
+        if self.max_per_category is not None:
+            check_count(self.max_per_category, name="max_per_category", minimum=1)
+        if self.sponsored is not None:
+            s = self.sponsored
+            if (
+                not isinstance(s, tuple | list)
+                or len(s) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in s)
+                or s[0] > s[1]
+            ):
+                raise ValueError(f"sponsored must be (least, most) whole numbers, got {s!r}")
+        if self.min_margin is not None:
+            check_positive(self.min_margin, name="min_margin")
+        if self.max_revenue_loss is not None:
+            check_probability(self.max_revenue_loss, name="max_revenue_loss", closed=True)
+
 
 def audit_rules(
     rules: Any,
@@ -415,8 +494,13 @@ def audit_rules(
             "rules must be a RuleSet, e.g. serving.RuleSet([serving.OutOfStock(), ...]); "
             f"got {type(rules).__name__}"
         )
+    _frame(candidates, ["user", "item", "user_id", "item_id"], "candidates")
+    _frame(truth, ["customer_id", "stock_code", "spend"], "truth")
+    if not isinstance(data, ServingData):
+        raise ValueError(f"data must be a ServingData, got {type(data).__name__}")
     if not isinstance(requirements, RuleRequirements):
         raise ValueError("requirements must be a RuleRequirements")
+    _score_column(candidates, score)
     lists = top_k_lists(candidates, score, k=k, rules=rules, data=data)
     items = lists["item"].to_numpy()
     short = lists.groupby("user_id").size()

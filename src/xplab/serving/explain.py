@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._results import ResultMixin
 from .features import fetch_user, ranker_features
-from .ranking import Ranker
+from .ranking import Ranker, _check_matrix
 
 _REASONS = {
     "times_bought": lambda v, c: f"you bought it {v:.0f} time{'s' if v != 1 else ''} before",
@@ -103,9 +103,7 @@ def shap_values(ranker: Ranker, features: Any) -> tuple[np.ndarray, float]:
 
     if not isinstance(ranker, Ranker) or not hasattr(ranker, "booster_"):
         raise ValueError("ranker must be a fitted Ranker")
-    x = np.asarray(features, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != len(ranker.feature_names):
-        raise ValueError(f"features must have shape (n, {len(ranker.feature_names)})")
+    x = _check_matrix(features, len(ranker.feature_names)).astype(np.float64)
     explainer = shap.TreeExplainer(ranker.booster_)
     values = np.asarray(explainer.shap_values(x))
     return values, float(np.ravel(explainer.expected_value)[0])
@@ -131,7 +129,16 @@ def explain_item(
     >>> bool(np.isclose(e.base + e.contributions["contribution"].sum(), e.score))
     True
     """
-    row = np.atleast_2d(np.asarray(features, dtype=np.float64))
+    if not isinstance(ranker, Ranker) or not hasattr(ranker, "booster_"):
+        raise ValueError("ranker must be a fitted Ranker")
+    row = _check_matrix(
+        np.atleast_2d(features) if features is not None else None, len(ranker.feature_names)
+    )
+    row = row.astype(np.float64)
+    if not isinstance(category_names, tuple | list) or not all(
+        isinstance(c, str) for c in category_names
+    ):
+        raise ValueError(f"category_names must be a tuple of names, got {category_names!r:.40}")
     if row.shape[0] != 1:
         raise ValueError(f"features must be one row of ranker features, got {row.shape[0]} rows")
     values, base = shap_values(ranker, row)

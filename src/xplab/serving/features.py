@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import as_real_array, check_count
 from .catalogue import ITEM_FEATURES, USER_FEATURES, ServingData
 from .retrieval import Candidates, UserContext
 from .store import FeatureStore
@@ -68,6 +69,13 @@ def fetch_user(store: FeatureStore, row: int, *, dim: int, n_user_features: int)
     ``row`` −1 (a user the data does not know) reads nothing and returns an
     empty context: zero vector, NaN features, no history.
     """
+    if not isinstance(store, FeatureStore):
+        raise ValueError(f"store must be a FeatureStore, got {type(store).__name__}")
+    if isinstance(row, bool) or not isinstance(row, int | np.integer) or row < -1:
+        raise ValueError(f"row must be a user number (or -1 for an unknown user), got {row!r}")
+    dim = check_count(dim, name="dim", minimum=1)
+    n_user_features = check_count(n_user_features, name="n_user_features", minimum=1)
+    row = int(row)
     if row < 0:
         return UserContext(
             row=-1,
@@ -75,7 +83,10 @@ def fetch_user(store: FeatureStore, row: int, *, dim: int, n_user_features: int)
             features=np.full(n_user_features, np.nan, dtype=np.float32),
             history=np.empty((0, 3), dtype=np.float32),
         )
-    got = store.read_many({"user_vector": [row], "user": [row]}, {"history": row})
+    try:
+        got = store.read_many({"user_vector": [row], "user": [row]}, {"history": row})
+    except ValueError as exc:
+        raise ValueError(f"row {row}: {exc}") from None
     return UserContext(
         row=row, vector=got["user_vector"][0], features=got["user"][0], history=got["history"]
     )
@@ -113,8 +124,12 @@ def ranker_features(user: UserContext, candidates: Candidates, item_rows: Any) -
     >>> dict(zip(RANKER_FEATURES[-7:], x[0].tolist()))["times_bought"], x.shape
     (2.0, (2, 17))
     """
+    if not isinstance(user, UserContext):
+        raise ValueError(f"user must be a UserContext (from fetch_user), got {type(user).__name__}")
+    if not isinstance(candidates, Candidates):
+        raise ValueError(f"candidates must be Candidates, got {type(candidates).__name__}")
     n = len(candidates)
-    items = np.asarray(item_rows, dtype=np.float32)
+    items = as_real_array(item_rows, name="item_rows").astype(np.float32)
     if items.shape != (n, len(ITEM_FEATURES)):
         raise ValueError(
             f"item_rows must have shape ({n}, {len(ITEM_FEATURES)}), got {items.shape}"

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -98,7 +98,13 @@ class LocalServer:
     def __init__(self, app: Any, *, port: int | None = None, timeout: float = 10.0):
         import uvicorn
 
+        if not callable(app):
+            raise ValueError(
+                f"app must be an ASGI application (e.g. from make_app), got {app!r:.40}"
+            )
         self.port = free_port() if port is None else check_count(port, name="port", minimum=1)
+        if self.port > 65_535:
+            raise ValueError(f"port must be at most 65535, got {self.port}")
         self.timeout = check_positive(timeout, name="timeout")
         config = uvicorn.Config(
             app,
@@ -233,8 +239,15 @@ def load_test(
     )
 
 
+def serve(service: RecommendationService) -> AbstractContextManager[str]:
+    """Serve ``service`` on a free loopback port for the duration of a ``with`` block.
+
+    ``with serve(service) as url: ...`` — the URL is ``http://127.0.0.1:PORT``.
+    """
+    return _serve(make_app(service))
+
+
 @contextmanager
-def serve(service: RecommendationService) -> Iterator[str]:
-    """Serve ``service`` on a free loopback port for the duration of a ``with`` block; yields the URL."""
-    with LocalServer(make_app(service)) as server:
+def _serve(app: Any) -> Iterator[str]:
+    with LocalServer(app) as server:
         yield server.url

@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_count, check_positive
+from .._validate import as_1d_array, check_count, check_positive
 from .features import RANKER_FEATURES
 
 
 def _check_matrix(x: Any, n_features: int, *, name: str = "features") -> np.ndarray:
-    arr = np.asarray(x)
+    """A 2-D numeric array with ``n_features`` columns; NaN (a missing value) is allowed."""
+    arr = np.asarray(x) if x is not None else np.empty(0, dtype=object)
     if arr.dtype.kind not in "fiu":
         raise ValueError(f"{name} must be numbers, got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.shape[1] != n_features:
@@ -101,6 +102,8 @@ class Ranker:
             raise ValueError(
                 f"feature_names must be a non-empty tuple of names, got {feature_names!r:.60}"
             )
+        if len(set(feature_names)) != len(feature_names):
+            raise ValueError(f"feature_names must not repeat a name, got {feature_names!r:.60}")
         self.feature_names = tuple(feature_names)
 
     def _params(self) -> dict[str, Any]:
@@ -155,10 +158,12 @@ class Ranker:
         ranker was trained on a sample of the negatives (whose positive rate
         is too high)."""
         self._check_fitted()
-        s = np.asarray(scores, dtype=float)
-        y = np.asarray(labels, dtype=float)
-        if s.ndim != 1 or s.shape != y.shape or s.size < 2:
-            raise ValueError("scores and labels must be 1-D of the same length (at least 2)")
+        s = as_1d_array(scores, name="scores", min_size=2)
+        y = as_1d_array(labels, name="labels", min_size=2, allow_bool=True)
+        if s.shape != y.shape:
+            raise ValueError(
+                f"scores and labels must have the same length, got {s.size} and {y.size}"
+            )
         if not np.all(np.isin(y, (0.0, 1.0))):
             raise ValueError("labels must be 0 or 1")
         self.calibration_ = _platt(s, y)
@@ -167,8 +172,9 @@ class Ranker:
     def probability(self, scores: Any) -> np.ndarray:
         """P(buy) for raw scores of :meth:`predict`, through the fitted Platt map."""
         self._check_fitted()
+        s = as_1d_array(scores, name="scores")
         a, b = self.calibration_
-        return 1 / (1 + np.exp(-(a * np.asarray(scores, dtype=float) + b)))
+        return 1 / (1 + np.exp(-(a * s + b)))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "booster_"):

@@ -27,6 +27,7 @@ import hashlib
 import importlib.metadata
 import json
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -92,14 +93,21 @@ def _check_purchases(purchases: Any, name: str = "purchases") -> pd.DataFrame:
     return purchases
 
 
-def _now(now: Any) -> pd.Timestamp:
+def _now(now: Any, name: str = "now") -> pd.Timestamp:
+    if now is None or isinstance(now, bool):
+        raise ValueError(f"{name} must be a date, got {now!r}")
     try:
         moment = pd.Timestamp(now)
     except (TypeError, ValueError):
-        raise ValueError(f"now must be a date, got {now!r}") from None
+        raise ValueError(f"{name} must be a date, got {now!r}") from None
     if moment is pd.NaT:
-        raise ValueError(f"now must be a date, got {now!r}")
+        raise ValueError(f"{name} must be a date, got {now!r}")
     return moment
+
+
+def _check_categories(categories: Any) -> pd.DataFrame:
+    check_columns(categories, ["category"], name="categories")
+    return categories
 
 
 def _days(now: pd.Timestamp, when: pd.Series) -> np.ndarray:
@@ -129,6 +137,7 @@ def customer_features(
     """
     p = _check_purchases(purchases)
     now = _now(now)
+    categories = _check_categories(categories)
     p = p[p["invoice_date"] < now]
     names = sorted(categories["category"].unique())
     g = p.groupby("customer_id")
@@ -166,6 +175,7 @@ def product_features(
     """
     p = _check_purchases(purchases)
     now = _now(now)
+    categories = _check_categories(categories)
     recent_days = check_count(recent_days, name="recent_days", minimum=1)
     p = p[p["invoice_date"] < now]
     g = p.groupby("stock_code")
@@ -209,6 +219,11 @@ def copurchase_neighbours(
     """
     p = _check_purchases(purchases)
     n_neighbours = check_count(n_neighbours, name="n_neighbours", minimum=1)
+    if items is None or isinstance(items, str | bytes) or not np.iterable(items):
+        raise ValueError(f"items must be a list of stock codes, got {items!r:.40}")
+    items = pd.Index(items)
+    if len(items) < 2 or items.has_duplicates:
+        raise ValueError("items must hold at least two distinct stock codes")
     p = p[p["stock_code"].isin(items)]
     baskets = pd.Index(p["invoice"].unique())
     b = sparse.csr_matrix(
@@ -304,6 +319,13 @@ def retail_serving_data(
     """
     p = _check_purchases(purchases)
     now = _now(now)
+    categories = _check_categories(categories)
+    if not isinstance(als, Mapping) or not set(als) <= set(ALS_PARAMS):
+        raise ValueError(
+            f"als must be a dict of fit_als settings {sorted(ALS_PARAMS)}, got {als!r:.60}"
+        )
+    n_neighbours = check_count(n_neighbours, name="n_neighbours", minimum=1)
+    n_popular = check_count(n_popular, name="n_popular", minimum=1)
     p = p[p["invoice_date"] < now]
     if len(p) == 0:
         raise ValueError(f"purchases has no rows before now ({now.date()})")
@@ -332,7 +354,6 @@ def retail_serving_data(
     )
     n_indptr, neighbours = copurchase_neighbours(p, items=items, n_neighbours=n_neighbours)
 
-    n_popular = check_count(n_popular, name="n_popular", minimum=1)
     pop_order = np.lexsort(
         (np.arange(len(items)), -prod["buyers"].to_numpy(), -prod["recent_buyers"].to_numpy())
     )
@@ -377,12 +398,15 @@ def next_period_spend(
         ["stock_code", "invoice_date", "customer_id", "quantity", "unit_price"],
         name="returns",
     )
-    start = _now(start)
+    start = _now(start, "start")
+    stop = None if end is None else _now(end, "end")
+    if stop is not None and stop <= start:
+        raise ValueError(f"end ({stop.date()}) must come after start ({start.date()})")
     parts = []
     for frame in (p, returns):
         f = frame[frame["invoice_date"] >= start]
-        if end is not None:
-            f = f[f["invoice_date"] < _now(end)]
+        if stop is not None:
+            f = f[f["invoice_date"] < stop]
         parts.append(
             f.assign(spend=f["quantity"] * f["unit_price"])[["customer_id", "stock_code", "spend"]]
         )
@@ -402,6 +426,12 @@ def make_generator(
     ``recent`` latest items, and popular-now; ``n`` maps each to its count."""
     if not isinstance(data, ServingData):
         raise ValueError(f"data must be a ServingData, got {type(data).__name__}")
+    if not isinstance(n, Mapping) or set(n) != set(N_CANDIDATES):
+        raise ValueError(
+            f"n must give a count for each source {sorted(N_CANDIDATES)}, got {n!r:.60}"
+        )
+    if index is not None and (not isinstance(index, ANNIndex) or index.n_items != data.n_items):
+        raise ValueError("index must be an ANNIndex over data.item_vectors")
     index = ANNIndex(data.item_vectors, kind="exact") if index is None else index
     n = dict(n)
     return CandidateGenerator(
@@ -430,9 +460,27 @@ def candidate_table(
     """
     from .features import fetch_user, ranker_features
 
+    if not isinstance(data, ServingData):
+        raise ValueError(f"data must be a ServingData, got {type(data).__name__}")
+    if not isinstance(generator, CandidateGenerator):
+        raise ValueError(f"generator must be a CandidateGenerator, got {type(generator).__name__}")
+    if not isinstance(store, FeatureStore):
+        raise ValueError(f"store must be a FeatureStore, got {type(store).__name__}")
+    rows_ = np.asarray(user_rows) if user_rows is not None else np.empty(0, dtype=object)
+    if (
+        isinstance(user_rows, str | bytes)
+        or rows_.ndim != 1
+        or rows_.size == 0
+        or rows_.dtype.kind not in "iu"
+        or rows_.min() < 0
+        or rows_.max() >= data.n_users
+    ):
+        raise ValueError(
+            f"user_rows must be user numbers 0..{data.n_users - 1}, got {user_rows!r:.40}"
+        )
     n_uf = len(USER_FEATURES) + len(data.category_names)
     users, items, flags, mats = [], [], [], []
-    for row in np.asarray(user_rows, dtype=np.int64):
+    for row in rows_.astype(np.int64):
         context = fetch_user(store, int(row), dim=data.dim, n_user_features=n_uf)
         cands = generator.generate(context)
         mats.append(ranker_features(context, cands, store.read("item", cands.items)))
@@ -611,6 +659,8 @@ def retail_cache_path(cache_dir: str | Path | None = None) -> Path:
     """Where :func:`load_retail_experiment` keeps its cache: ``data/cache/serving/``
     in a source checkout, and a name that changes with the code, settings
     and library versions (a stale cache is never read)."""
+    if cache_dir is not None and not isinstance(cache_dir, str | Path):
+        raise ValueError(f"cache_dir must be a folder (str or Path) or None, got {cache_dir!r}")
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "cache" / "serving"
     return base / f"retail-experiment-{_cache_key()}.pkl"
 

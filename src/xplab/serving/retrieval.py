@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from .._results import ResultMixin
-from .._validate import check_choice, check_count
+from .._validate import as_real_array, check_choice, check_count
 
 IndexKind = Literal["exact", "hnsw", "ivf"]
 
@@ -41,16 +41,22 @@ def _faiss() -> Any:
 
 
 def _check_vectors(vectors: Any, *, name: str) -> np.ndarray:
-    if not isinstance(vectors, np.ndarray):
-        raise ValueError(f"{name} must be a 2-D numpy array, got {type(vectors).__name__}")
-    if vectors.ndim != 2 or vectors.shape[0] == 0 or vectors.shape[1] == 0:
-        raise ValueError(f"{name} must be 2-D with at least one row, got shape {vectors.shape}")
-    if vectors.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must hold numbers, got dtype {vectors.dtype}")
-    out = np.ascontiguousarray(vectors, dtype=np.float32)
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return out
+    arr = as_real_array(vectors, name=name)
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be 2-D with at least one row, got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    return name
+
+
+def _check_user(user: Any) -> UserContext:
+    if not isinstance(user, UserContext):
+        raise ValueError(f"user must be a UserContext (from fetch_user), got {type(user).__name__}")
+    return user
 
 
 class ANNIndex:
@@ -226,6 +232,8 @@ def cached_index(
     """
     x = _check_vectors(vectors, name="vectors")
     kind = check_choice(kind, ("exact", "hnsw", "ivf"), name="kind")
+    if not isinstance(cache_dir, str | Path):
+        raise ValueError(f"cache_dir must be a folder (str or Path), got {cache_dir!r}")
     search = {k: params.pop(k) for k in ("ef_search", "n_probe") if k in params}
     digest = hashlib.sha256(x.tobytes())
     digest.update(json.dumps({"kind": kind, **params}, sort_keys=True).encode())
@@ -306,7 +314,7 @@ class EmbeddingSource:
         if self.item_vectors.shape != (index.n_items, index.dim):
             raise ValueError("item_vectors must be the vectors the index was built on")
         self.n = check_count(n, name="n", minimum=1)
-        self.name = name
+        self.name = _check_name(name)
 
     def retrieve(self, user: UserContext) -> tuple[np.ndarray, np.ndarray]:
         if not user.known:
@@ -338,13 +346,26 @@ class CoPurchaseSource:
         n: int = 200,
         name: str = "copurchase",
     ):
-        self.indptr = np.asarray(neighbour_indptr, dtype=np.int64)
-        self.neighbours = np.asarray(neighbours, dtype=np.float32)
+        self.neighbours = as_real_array(neighbours, name="neighbours").astype(np.float32)
         if self.neighbours.ndim != 2 or self.neighbours.shape[1] != 2:
             raise ValueError("neighbours must have two columns: item, strength")
+        ptr = np.asarray(neighbour_indptr) if neighbour_indptr is not None else np.empty(0)
+        if (
+            ptr.dtype.kind not in "iu"
+            or ptr.ndim != 1
+            or ptr.size < 2
+            or ptr[0] != 0
+            or ptr[-1] != len(self.neighbours)
+            or np.any(np.diff(ptr) < 0)
+        ):
+            raise ValueError(
+                "neighbour_indptr must be whole numbers rising from 0 to len(neighbours) "
+                f"({len(self.neighbours)}), one more entry than items"
+            )
+        self.indptr = ptr.astype(np.int64)
         self.recent = check_count(recent, name="recent", minimum=1)
         self.n = check_count(n, name="n", minimum=1)
-        self.name = name
+        self.name = _check_name(name)
 
     def _aggregate(self, user: UserContext) -> tuple[np.ndarray, np.ndarray]:
         seeds = user.history[: self.recent, 0].astype(np.int64)
@@ -383,18 +404,23 @@ class PopularSource:
     """
 
     def __init__(self, popular: Any, n_items: int, *, n: int = 100, name: str = "popular"):
-        table = np.asarray(popular, dtype=np.float32)
+        table = as_real_array(popular, name="popular").astype(np.float32)
         if table.ndim != 2 or table.shape[1] != 2 or table.shape[0] == 0:
             raise ValueError("popular must have rows (item, score) and at least one row")
         n_items = check_count(n_items, name="n_items", minimum=1)
         self.items = table[:, 0].astype(np.int64)
         self.scores = table[:, 1]
-        if self.items.min() < 0 or self.items.max() >= n_items:
-            raise ValueError(f"popular holds item numbers outside 0..{n_items - 1}")
+        if self.items.min() < 0:
+            raise ValueError("popular holds negative item numbers")
+        if self.items.max() >= n_items:
+            raise ValueError(
+                f"n_items ({n_items}) must exceed every item number in popular "
+                f"(the largest is {self.items.max()})"
+            )
         self._dense = np.zeros(n_items, dtype=np.float32)
         self._dense[self.items] = self.scores
         self.n = check_count(n, name="n", minimum=1)
-        self.name = name
+        self.name = _check_name(name)
 
     def retrieve(self, user: UserContext) -> tuple[np.ndarray, np.ndarray]:
         return self.items[: self.n], self.scores[: self.n]
@@ -460,6 +486,7 @@ class CandidateGenerator:
 
     def generate(self, user: UserContext) -> Candidates:
         """The merged candidates for ``user``."""
+        user = _check_user(user)
         proposed = [s.retrieve(user)[0] for s in self.sources]
         allitems = np.concatenate(proposed)
         items, first = np.unique(allitems, return_index=True)

@@ -110,6 +110,8 @@ class RecommendationService:
             )
         if ranker is not None and not isinstance(ranker, Ranker):
             raise ValueError(f"ranker must be a Ranker or None, got {type(ranker).__name__}")
+        if ranker is not None and not hasattr(ranker, "booster_"):
+            raise ValueError("ranker is not fitted yet: call ranker.fit(...) first")
         rules = RuleSet() if rules is None else rules
         if not isinstance(rules, RuleSet):
             raise ValueError(f"rules must be a RuleSet, got {type(rules).__name__}")
@@ -129,6 +131,8 @@ class RecommendationService:
         k = check_count(k, name="k", minimum=1)
         if isinstance(user_id, np.generic):
             user_id = user_id.item()
+        if user_id is None:
+            raise ValueError("user_id must be a user id, got None")
         t0 = time.perf_counter()
         row = self.data.user_row(user_id)
         user = fetch_user(self.store, row, dim=self.data.dim, n_user_features=self._n_user_features)
@@ -221,9 +225,15 @@ def user_id_list(user_ids: Any) -> list[Any]:
 
 def latency_table(timings: list[dict[str, float]]) -> LatencyReport:
     """Percentiles of per-request stage timings (``Recommendation.timings_ms`` dicts)."""
-    if not isinstance(timings, list) or not timings:
+    if (
+        not isinstance(timings, list)
+        or not timings
+        or not all(isinstance(t, dict) for t in timings)
+    ):
         raise ValueError("timings must be a non-empty list of timings_ms dicts")
     frame = pd.DataFrame(timings)
+    if not all(pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns):
+        raise ValueError("timings must hold numbers (milliseconds) for every stage")
     q = frame.quantile([0.5, 0.95, 0.99]).T
     q.columns = ["p50", "p95", "p99"]
     q["max"] = frame.max()

@@ -29,12 +29,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal
 
 import numpy as np
 
-from .._validate import check_choice, check_count
+from .._validate import check_choice, check_count, check_positive
 
 Batching = Literal["mget", "pipeline", "none"]
 
@@ -74,6 +74,14 @@ def _check_indptr(indptr: Any, n_rows: int) -> np.ndarray:
     if ptr[0] != 0 or ptr[-1] != n_rows or np.any(np.diff(ptr) < 0):
         raise ValueError(f"indptr must rise from 0 to len(values) ({n_rows})")
     return ptr.astype(np.int64)
+
+
+def _check_reads(rows: Any, lists: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not isinstance(rows, Mapping):
+        raise ValueError(f"rows must be a dict of table -> keys, got {type(rows).__name__}")
+    if lists is not None and not isinstance(lists, Mapping):
+        raise ValueError(f"lists must be a dict of list table -> key, got {type(lists).__name__}")
+    return dict(rows), dict(lists or {})
 
 
 class FeatureStore:
@@ -147,22 +155,23 @@ class InProcessStore(FeatureStore):
     def read_many(
         self, rows: Mapping[str, Any], lists: Mapping[str, int] | None = None
     ) -> dict[str, np.ndarray]:
+        rows, lists = _check_reads(rows, lists)
         out = {}
         for table, keys in rows.items():
             if table not in self._tables:
-                raise ValueError(f"table {table!r} was never written")
+                raise ValueError(f"rows: table {table!r} was never written")
             k = _check_keys(keys)
             values = self._tables[table]
             if k.size and k.max() >= len(values):
-                raise ValueError(f"table {table!r} has no key {int(k.max())}")
+                raise ValueError(f"keys: table {table!r} has no key {int(k.max())}")
             out[table] = values[k]
-        for table, key in (lists or {}).items():
+        for table, key in lists.items():
             if table not in self._lists:
-                raise ValueError(f"list table {table!r} was never written")
+                raise ValueError(f"lists: list table {table!r} was never written")
             indptr, values = self._lists[table]
             i = int(_check_keys(key, name="key")[0])
             if i >= len(indptr) - 1:
-                raise ValueError(f"list table {table!r} has no key {i}")
+                raise ValueError(f"key: list table {table!r} has no key {i}")
             out[table] = values[indptr[i] : indptr[i + 1]]
         return out
 
@@ -257,14 +266,14 @@ class RedisStore(FeatureStore):
     def _decode(self, table: str, raw: list[Any], keys: np.ndarray) -> np.ndarray:
         if any(r is None for r in raw):
             missing = keys[[r is None for r in raw]]
-            raise ValueError(f"table {table!r} has no key {int(missing[0])} in Redis")
+            raise ValueError(f"keys: table {table!r} has no key {int(missing[0])} in Redis")
         width = self.width(table)
         return np.frombuffer(b"".join(raw), dtype=np.float32).reshape(len(raw), width)
 
     def read_many(
         self, rows: Mapping[str, Any], lists: Mapping[str, int] | None = None
     ) -> dict[str, np.ndarray]:
-        lists = dict(lists or {})
+        rows, lists = _check_reads(rows, lists)
         keys = {table: _check_keys(k) for table, k in rows.items()}
         list_keys = {table: int(_check_keys(k, name="key")[0]) for table, k in lists.items()}
         for table in [*keys, *list_keys]:
@@ -301,7 +310,7 @@ class RedisStore(FeatureStore):
 
     def _list(self, table: str, key: int, raw: Any) -> np.ndarray:
         if raw is None:
-            raise ValueError(f"list table {table!r} has no key {key} in Redis")
+            raise ValueError(f"key: list table {table!r} has no key {key} in Redis")
         return np.frombuffer(raw, dtype=np.float32).reshape(-1, self.width(table))
 
     def clear(self) -> int:
@@ -333,15 +342,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def local_redis_server(*, timeout: float = 10.0) -> Iterator[str]:
+def local_redis_server(*, timeout: float = 10.0) -> AbstractContextManager[str]:
     """Start a throw-away ``redis-server`` on a free loopback port; yield its URL.
 
-    No persistence (``--save ""``, no AOF), bound to 127.0.0.1 only, its files
-    in a temporary folder. The server (this process's child) is stopped on
-    exit. Raises ``RuntimeError`` when ``redis-server`` is not installed or
-    does not answer within ``timeout`` seconds.
+    Use as ``with local_redis_server() as url: ...``. No persistence
+    (``--save ""``, no AOF), bound to 127.0.0.1 only, its files in a
+    temporary folder. The server (this process's child) is stopped on exit.
+    Raises ``RuntimeError`` when ``redis-server`` is not installed or does
+    not answer within ``timeout`` seconds.
     """
+    return _local_redis_server(check_positive(timeout, name="timeout"))
+
+
+@contextmanager
+def _local_redis_server(timeout: float) -> Iterator[str]:
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
