@@ -267,26 +267,57 @@ ABTEST: dict[str, Spec] = {
     ),
     "confidence_sequence": Spec(
         abtest.confidence_sequence,
-        {"control": _C, "treatment": _T, "looks": [5, 10]},
+        {"control": _C, "treatment": _T, "looks": [5, 10], "min_n": 5},
         {
             "control": ARRAY,
             "treatment": ARRAY,
             "looks": ARRAY,
             "alpha": REAL,
             "tuning_parameter": REAL,
+            "min_n": COUNT,
         },
         optional=("looks",),
         extra={
-            "looks": {"beyond the data": [5, 20], "decreasing": [10, 5], "fractions": [2.5, 10]},
+            "looks": {
+                "beyond the data": [5, 20],
+                "decreasing": [10, 5],
+                "fractions": [2.5, 10],
+                "before min_n": [3, 10],
+            },
             "tuning_parameter": {"zero": 0.0},
+            "min_n": {"one": 1, "above the looks": 6},
         },
     ),
     "msprt_test": Spec(
         abtest.msprt_test,
-        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10]},
-        {"control": ARRAY, "treatment": ARRAY, "tau": REAL, "looks": ARRAY, "alpha": REAL},
+        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10], "min_n": 5},
+        {
+            "control": ARRAY,
+            "treatment": ARRAY,
+            "tau": REAL,
+            "looks": ARRAY,
+            "alpha": REAL,
+            "min_n": COUNT,
+        },
         optional=("looks",),
-        extra={"tau": {"zero": 0.0, "negative": -0.1}, "looks": {"beyond the data": [5, 20]}},
+        extra={
+            "tau": {"zero": 0.0, "negative": -0.1},
+            "looks": {"beyond the data": [5, 20], "before min_n": [3, 10]},
+            "min_n": {"one": 1, "above the looks": 6},
+        },
+    ),
+    # two constant arms that differ: zero variance, a clear error (not "no evidence")
+    "msprt_test [constant treatment]": Spec(
+        abtest.msprt_test,
+        {"control": _C, "treatment": [1.0] * 10, "tau": 0.2, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
+    ),
+    "confidence_sequence [constant treatment]": Spec(
+        abtest.confidence_sequence,
+        {"control": _C, "treatment": [1.0] * 10, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
     ),
     "group_sequential_bounds": Spec(
         abtest.group_sequential_bounds,
