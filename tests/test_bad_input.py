@@ -643,10 +643,14 @@ def _panel() -> pd.DataFrame:
     df["w"] = 1.0 + df["u"] % 3
     df["y"] = rng.normal(size=len(df)) + df["d"]
     df["label"] = "x"
+    df["date"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(7 * df["t"], "D")
+    df["g_date"] = pd.Timestamp("2026-01-19") + pd.to_timedelta(0 * df["t"], "D")
     return df
 
 
 PANEL = _panel()
+# dates would be read as nanosecond counts: refused with the conversion to period numbers
+DATES = {"time": {"dates": "date"}, "first_treated": {"dates": "g_date"}}
 PANEL_KINDS = {"df": FRAME, "outcome": COLUMN, "unit": COLUMN, "time": COLUMN}
 PANEL_KW = {"df": PANEL, "outcome": "y", "unit": "u", "time": "t"}
 TEXT_COLUMN = {"text column": "label"}
@@ -670,7 +674,11 @@ QUASI: dict[str, Spec] = {
             "alternative": CHOICE,
         },
         optional=("cluster", "weights"),
-        extra={"outcome": TEXT_COLUMN, "weights": {"negative": "y"}},
+        extra={
+            "outcome": TEXT_COLUMN,
+            "weights": {"negative": "y"},
+            "treatment": {"constant within units": "treated", "same for all units": "post"},
+        },
     ),
     "event_study": Spec(
         quasi.event_study,
@@ -685,6 +693,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "ref": {"None": None, "string": "-1", "fraction": -1.5, "outside the window": -5},
             "window": {
@@ -709,6 +718,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "fake_times": {"bare int": 1, "strings": ["1"], "outside the panel": [9]},
             "n_assignments": {"zero": 0},
@@ -721,10 +731,11 @@ QUASI: dict[str, Spec] = {
             **PANEL_KINDS,
             "first_treated": COLUMN,
             "control_group": CHOICE,
+            "base_period": CHOICE,
             "alpha": REAL,
             "alternative": CHOICE,
         },
-        extra={"outcome": TEXT_COLUMN},
+        extra={**DATES, "outcome": TEXT_COLUMN},
     ),
 }
 QUASI_NOT_CALLED = {
