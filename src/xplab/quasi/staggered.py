@@ -226,8 +226,10 @@ def callaway_santanna(
 
     Examples
     --------
-    >>> df = pd.DataFrame({"u": [1, 1, 2, 2, 3, 3], "t": [0, 1] * 3,
-    ...                    "y": [1.0, 3.0, 1.0, 1.5, 2.0, 3.5], "g": [1, 1, 0, 0, 0, 0]})
+    Units 2 and 3 are never treated, coded 0 as in R ``did`` (0 is not a period):
+
+    >>> df = pd.DataFrame({"u": [1, 1, 2, 2, 3, 3], "t": [1, 2] * 3,
+    ...                    "y": [1.0, 3.0, 1.0, 1.5, 2.0, 3.5], "g": [2, 2, 0, 0, 0, 0]})
     >>> callaway_santanna(df, outcome="y", unit="u", time="t", first_treated="g").estimate
     1.0
     """
