@@ -31,8 +31,13 @@ unbiased (IPW) or consistent (self-normalised, lower variance; with
 p_t = 1/K it equals replay) when every p_t > 0 is the true logging
 probability (Horvitz & Thompson 1952; Swaminathan & Joachims 2015). Their
 SEs: the sd of w_t r_t over √T, and the delta-method
-√(Σ w_t²(r_t − V̂)²)/Σ w_t. Without propensities, :func:`replay_evaluate`
-checks that the log looks uniform and refuses one that plainly is not.
+√(Σ w_t²(r_t − V̂)²)/Σ w_t. Large weights (small p_t) with rare rewards make
+the estimate skewed and its normal interval short: in
+``benchmarks/bench_bandits.py`` (p_t down to 0.04, click rates near 6 %,
+5,000 events) the bias of both was within 2.2 % of the truth, against
++138 to +148 % for replay, but their 95 % intervals covered 87 to 93 % of
+the time. Without propensities, :func:`replay_evaluate` checks that the log
+looks uniform and refuses one that plainly is not.
 """
 
 from __future__ import annotations
