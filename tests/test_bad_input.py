@@ -44,6 +44,7 @@ from bad_input import (
 
 import xplab.assign
 import xplab.longterm
+import xplab.progress
 from xplab import abtest, bandits, data, quasi, recs, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
@@ -1739,6 +1740,14 @@ def _function() -> float:
     return 0.25
 
 
+NAMED_FUNCTIONS = {
+    "a list": [_function],
+    "a value, not a function": {"why": 0.25},
+    "empty message": {"": _function},
+    "message not text": {1: _function},
+}
+
+
 WORKBOOK: dict[str, Spec] = {
     "Exercise": Spec(
         workbook.Exercise,
@@ -1753,6 +1762,10 @@ WORKBOOK: dict[str, Spec] = {
             "exact": FLAG,
             "round_up": FLAG,
             "unit": TEXT,
+            "printed": OTHER,
+            "accept": OTHER,
+            "mistakes": OTHER,
+            "estimate": OTHER,
             "forbidden": OTHER,
             "hints": OTHER,
             "solution": OTHER,
@@ -1761,6 +1774,16 @@ WORKBOOK: dict[str, Spec] = {
         },
         optional=("kind",),
         extra={
+            "printed": {"a percent spec": ".1%", "not a spec": "abc", "int": 3, "None": None},
+            "accept": NAMED_FUNCTIONS,
+            "mistakes": NAMED_FUNCTIONS,
+            "estimate": {
+                "zero": 0.0,
+                "above 1": 1.5,
+                "numeric string": "0.1",
+                "boolean": True,
+                "NaN": float("nan"),
+            },
             "expected": {"a value": 0.25, "None": None},
             "cases": {"a tuple, not a list of tuples": (1, 2), "bare string": "ab", "int": 3},
             "checker": {"given with expected": lambda answer: None, "a value": 0.25},
@@ -1807,7 +1830,23 @@ WORKBOOK_NOT_CALLED = {
     "Feedback": "result class, built by Exercise.check",
     "Note": "result class, built by Exercise.hint and .solution",
     "Status": "enum of feedback states",
+    "Verified": "result class, built by Exercise.assert_correct and .assert_incorrect",
     "WorkbookError": "exception class",
+}
+
+# ============================================================================= xplab.progress
+
+PROGRESS: dict[str, Spec] = {
+    "progress": Spec(
+        xplab.progress.progress,
+        {"iterable": [1, 2, 3], "desc": "items"},
+        {"iterable": OTHER, "desc": OTHER, "total": COUNT, "enabled": FLAG},
+        optional=("total",),
+        extra={
+            "iterable": {"None": None, "int": 3, "string": "abc"},
+            "desc": {"None": None, "int": 1},
+        },
+    ),
 }
 
 # ============================================================================= the tests
@@ -1822,6 +1861,7 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "data": (data, DATA, DATA_NOT_CALLED, set()),
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
+    "progress": (xplab.progress, PROGRESS, {}, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]
 ROWS = [(name, row) for name, (_, table, _, _) in TABLES.items() for row in table]
