@@ -109,6 +109,7 @@ _PRECISION_MISTAKES = {
 }
 
 
+@cache
 def _neighbourhood() -> tuple[float, pd.DataFrame, pd.DataFrame]:
     """User USER's mean rating, the raters of ITEM (similarity and deviation), and the
     neighbourhood the prediction uses: the 40 most similar, with positive similarity."""
