@@ -10,7 +10,7 @@ NBVAL := --nbval-current-env --nbval-cell-timeout=300
 # JupyterLab refuses to run as root (common in containers) unless told it may
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test lint workbook notebooks bench lock clean
+.PHONY: lab test lint workbook notebooks site bench lock clean
 
 lab: $(VENV)/.synced  ## open the course in JupyterLab at the start page
 	$(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(CURDIR)" \
@@ -34,6 +34,9 @@ workbook: $(VENV)/.synced  ## regenerate notebooks/ from solutions/
 notebooks: $(VENV)/.synced  ## re-execute every solution notebook, then regenerate the workbook
 	$(BIN)/python -m xplab.workbook execute solutions/[0-9][0-9]_*.ipynb
 	$(BIN)/python -m xplab.workbook build
+
+site: $(VENV)/.synced  ## build the course site into build/site/ (open build/site/index.html), then check it
+	$(BIN)/python book/build_site.py
 
 bench: $(VENV)/.synced  ## Monte Carlo validation and speed benchmarks (minutes)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
