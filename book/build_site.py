@@ -54,6 +54,7 @@ NOT_DOCUMENTED = {"exercises"}  # the exercises give answers away; they are not 
 
 SOLUTION_PROMPT = {"code_prompt_show": "Show the solution", "code_prompt_hide": "Hide the solution"}
 HINT_PROMPT = {"code_prompt_show": "Show the hint", "code_prompt_hide": "Hide the hint"}
+RENAMED = {Path("README.md"): Path("index.md")}  # repository file -> its page in the book
 _LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
 
 
@@ -120,7 +121,8 @@ def rewrite_links(text: str, source: Path, dest: Path, staged: set[Path], root: 
 
     ``source`` is the page's path in the repository and ``dest`` its path in
     the staged book (both relative to their roots). A link to a workbook
-    notebook goes to the solution notebook; a link to a staged file keeps its
+    notebook goes to the solution notebook, one to ``README.md`` to the landing
+    page; a link to a staged file keeps its
     target (re-based when the page moved); a link to a repository file that is
     not on the site keeps only its text. External links and anchors stay.
     """
@@ -133,6 +135,7 @@ def rewrite_links(text: str, source: Path, dest: Path, staged: set[Path], root: 
         resolved = Path(*_normalise((source.parent / path).parts))
         if resolved.parts[:1] == ("notebooks",) and resolved.suffix == ".ipynb":
             resolved = Path("solutions", *resolved.parts[1:])
+        resolved = RENAMED.get(resolved, resolved)
         if resolved in staged:
             rel = _relative(resolved, dest.parent)
             return f"[{label}]({rel}{'#' + anchor if anchor else ''})"

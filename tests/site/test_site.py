@@ -169,13 +169,13 @@ def test_links_point_at_the_staged_pages(tmp_path):
         "[web](https://example.org) [here](#top) ![img](notebooks/01_a.ipynb) [gone](nothing.md)"
     )
     guide = build_site.rewrite_links(
-        "[01](../solutions/01_a.ipynb) [data](../data/README.md)",
+        "[01](../solutions/01_a.ipynb) [data](../data/README.md) [map](../README.md)",
         Path("guide/x.md"),
         Path("guide/x.md"),
         staged,
         tmp_path,
     )
-    assert guide == "[01](../solutions/01_a.ipynb) [data](../data/README.md)"
+    assert guide == "[01](../solutions/01_a.ipynb) [data](../data/README.md) [map](../index.md)"
 
 
 def test_the_reference_covers_every_public_module():
@@ -282,6 +282,7 @@ def test_chapters_guide_and_reference_link_each_other(site):
     guide = targets("guide/index.html")
     assert {f"solutions/{c}.html" for c in chapters} <= guide
     assert {"guide/running-a-workshop.html", "guide/chapter-template.html"} <= guide
+    assert "index.html" in guide
     assert "data/README.html" in targets("guide/running-a-workshop.html")
     assert "reference/xplab.calculators.html" in targets("reference/index.html")
     # the next chapter, and the sidebar's way into the reference from a chapter
