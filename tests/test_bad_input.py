@@ -44,7 +44,8 @@ from bad_input import (
 
 import xplab.assign
 import xplab.longterm
-from xplab import abtest, bandits, data, privacy, quasi, recs, workbook
+import xplab.progress
+from xplab import abtest, bandits, calculators, data, privacy, quasi, recs, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
 
@@ -2084,6 +2085,14 @@ def _function() -> float:
     return 0.25
 
 
+NAMED_FUNCTIONS = {
+    "a list": [_function],
+    "a value, not a function": {"why": 0.25},
+    "empty message": {"": _function},
+    "message not text": {1: _function},
+}
+
+
 WORKBOOK: dict[str, Spec] = {
     "Exercise": Spec(
         workbook.Exercise,
@@ -2098,6 +2107,10 @@ WORKBOOK: dict[str, Spec] = {
             "exact": FLAG,
             "round_up": FLAG,
             "unit": TEXT,
+            "printed": OTHER,
+            "accept": OTHER,
+            "mistakes": OTHER,
+            "estimate": OTHER,
             "forbidden": OTHER,
             "hints": OTHER,
             "solution": OTHER,
@@ -2106,6 +2119,16 @@ WORKBOOK: dict[str, Spec] = {
         },
         optional=("kind",),
         extra={
+            "printed": {"a percent spec": ".1%", "not a spec": "abc", "int": 3, "None": None},
+            "accept": NAMED_FUNCTIONS,
+            "mistakes": NAMED_FUNCTIONS,
+            "estimate": {
+                "zero": 0.0,
+                "above 1": 1.5,
+                "numeric string": "0.1",
+                "boolean": True,
+                "NaN": float("nan"),
+            },
             "expected": {"a value": 0.25, "None": None},
             "cases": {"a tuple, not a list of tuples": (1, 2), "bare string": "ab", "int": 3},
             "checker": {"given with expected": lambda answer: None, "a value": 0.25},
@@ -2152,7 +2175,118 @@ WORKBOOK_NOT_CALLED = {
     "Feedback": "result class, built by Exercise.check",
     "Note": "result class, built by Exercise.hint and .solution",
     "Status": "enum of feedback states",
+    "Verified": "result class, built by Exercise.assert_correct and .assert_incorrect",
     "WorkbookError": "exception class",
+}
+
+# ============================================================================= xplab.progress
+
+PROGRESS: dict[str, Spec] = {
+    "progress": Spec(
+        xplab.progress.progress,
+        {"iterable": [1, 2, 3], "desc": "items"},
+        {"iterable": OTHER, "desc": OTHER, "total": COUNT, "enabled": FLAG},
+        optional=("total",),
+        extra={
+            "iterable": {"None": None, "int": 3, "string": "abc"},
+            "desc": {"None": None, "int": 1},
+        },
+    ),
+}
+
+# ============================================================================= xplab.calculators
+
+_POWER_KINDS = {
+    "baseline_rate": REAL,
+    "mde": REAL,
+    "alpha": REAL,
+    "power": REAL,
+    "relative": FLAG,
+    "n_per_group": REAL,
+}
+_POWER_EXTRA = {
+    "baseline_rate": {"above 1": 1.5},
+    "mde": {"treatment rate above 1": 0.95},
+    "power": {"at alpha": 0.05},
+    "n_per_group": {"zero": 0, "too small for any effect": 1.0},
+}
+_PEEK_KINDS = {
+    "n_looks": COUNT,
+    "alpha": REAL,
+    "method": CHOICE,
+    "effect": REAL,
+    "users_per_look": COUNT,
+    "n_experiments": COUNT,
+    "seed": SEED,
+}
+_PEEK_EXTRA = {
+    "n_looks": {"zero": 0, "above 200": 201},
+    "alpha": {"above 1": 1.5},
+    "users_per_look": {"one": 1},
+    "n_experiments": {"zero": 0, "above 200,000": 10**6},
+}
+_BANDIT_KINDS = {
+    "policy": CHOICE,
+    "means": ARRAY,
+    "epsilon": REAL,
+    "c": REAL,
+    "n_rounds": COUNT,
+    "n_runs": COUNT,
+    "seed": SEED,
+}
+_BANDIT_EXTRA = {
+    "means": {"one arm": [0.1], "above 1": [0.1, 1.5], "51 arms": [0.1] * 51},
+    "epsilon": {"above 1": 1.5, "negative": -0.1},
+    "c": {"zero": 0.0},
+    "n_rounds": {"zero": 0},
+    "n_runs": {"zero": 0, "above 100": 101},
+}
+_BANDIT_VALID = {"policy": "ucb1", "means": [0.1, 0.2], "n_rounds": 20, "n_runs": 1, "seed": 0}
+
+CALCULATORS: dict[str, Spec] = {
+    "power_plan": Spec(
+        calculators.power_plan,
+        {"baseline_rate": 0.1, "mde": 0.02, "n_per_group": 5_000},
+        {**_POWER_KINDS, "ratio": REAL, "alternative": CHOICE},
+        optional=("n_per_group",),
+        extra={**_POWER_EXTRA, "ratio": {"zero": 0.0}},
+    ),
+    "power_calculator": Spec(
+        calculators.power_calculator,
+        {"baseline_rate": 0.1, "mde": 0.05, "n_per_group": 5_000},
+        {**_POWER_KINDS, "treatment_share": REAL},
+        optional=("n_per_group",),
+        extra={
+            **_POWER_EXTRA,
+            "mde": {"treatment rate above 1": 10.0},
+            "treatment_share": {"one": 1.0, "zero": 0.0},
+        },
+    ),
+    "peeking_simulation": Spec(
+        calculators.peeking_simulation,
+        {"n_looks": 3, "n_experiments": 50, "seed": 0},
+        {**_PEEK_KINDS, "tau": REAL},
+        optional=("tau",),
+        extra={**_PEEK_EXTRA, "tau": {"zero": 0.0}},
+    ),
+    "peeking_simulator": Spec(
+        calculators.peeking_simulator,
+        {"n_looks": 3, "n_experiments": 50},
+        _PEEK_KINDS,
+        extra=_PEEK_EXTRA,
+    ),
+    "bandit_regret": Spec(
+        calculators.bandit_regret, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+    "bandit_playground": Spec(
+        calculators.bandit_playground, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+}
+CALCULATORS_NOT_CALLED = {
+    "BanditRegret": "result class",
+    "PeekingSimulation": "result class",
+    "PowerPlan": "result class",
+    "Calculator": "the control panel the three wrappers above return; their rows check its values",
 }
 
 # ============================================================================= the tests
@@ -2168,6 +2302,8 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
     "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
+    "progress": (xplab.progress, PROGRESS, {}, set()),
+    "calculators": (calculators, CALCULATORS, CALCULATORS_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]
 ROWS = [(name, row) for name, (_, table, _, _) in TABLES.items() for row in table]
