@@ -169,6 +169,9 @@ class Estimate(Exercise):
         Markdown: how the exact value follows, shown once the estimate counts.
     unit : str
         What the number counts, for the feedback ("users per arm").
+    reference : str
+        How the feedback names the value judged against ("the exact", or "the
+        simulated (200,000 runs)" when it comes from a simulation).
     hints : sequence of str
 
     Examples
@@ -187,6 +190,7 @@ class Estimate(Exercise):
         within: float,
         how: str,
         unit: str = "",
+        reference: str = "the exact",
         hints: Sequence[str] = (),
     ) -> None:
         if not _is_real(within) or not within > 1:
@@ -199,6 +203,7 @@ class Estimate(Exercise):
         super().__init__(name, checker=self._problem_with, hints=hints, kind="judgment")
         self._module = _caller_module()
         self.estimate_unit = unit
+        self.reference = reference
 
     @property
     def value(self) -> float:
@@ -234,8 +239,9 @@ class Estimate(Exercise):
 
     def _praise(self, answer: Any) -> str:
         return (
-            f"within a factor of {self.within:g} of the exact {self._show(self.value)}. {self.how}"
+            f"within a factor of {self.within:g} of {self.reference} {self._show(self.value)}. "
+            f"{self.how}"
         )
 
     def _solution_note(self) -> str:
-        return f"\n\nThe exact value is {self._show(self.value)}. {self.how}"
+        return f"\n\nThe value is {self._show(self.value)}. {self.how}"

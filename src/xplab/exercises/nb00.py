@@ -74,7 +74,8 @@ q4 = Decision(
     options={
         "read the result: 10,310 against 9,690 is within the noise": (
             "It is not: with a fair 50/50 split a gap of 620 users or more in 20,000 happens "
-            f"with probability p ≈ {_srm_p():.0e}. Something added or removed users in one arm."
+            f"about once in {round(1 / _srm_p(), -3):,.0f} tests (p ≈ {_srm_p():.1e}). Something "
+            "added or removed users in one arm."
         ),
         "drop 620 random treatment users so that the arms match, then read it": (
             "Equal counts do not make comparable groups: whatever moved those users was not "
@@ -142,6 +143,11 @@ q6 = Estimate(
 )
 
 
+def _pp(x: float) -> str:
+    """A difference in percentage points, signed, with a true minus sign."""
+    return f"{100 * x:+.1f}".replace("-", "−")
+
+
 def _colleague() -> abtest.ProportionTestResult:
     return abtest.proportion_test(50, 500, 63, 500)
 
@@ -150,8 +156,8 @@ q7 = MultipleChoice(
     "Q7 · p = 0.19",
     question=(
         "A colleague's test of a new button, 500 users per arm, finds click rates of 10.0 % "
-        f"and 12.6 % (p = {_colleague().p_value:.2f}, 95 % CI {100 * _colleague().ci[0]:+.1f} "
-        f"to {100 * _colleague().ci[1]:+.1f} pp). They write: *'the button has no effect'*. "
+        f"and 12.6 % (p = {_colleague().p_value:.2f}, 95 % CI {_pp(_colleague().ci[0])} to "
+        f"{_pp(_colleague().ci[1])} pp). They write: *'the button has no effect'*. "
         "What do you reply?"
     ),
     options={
