@@ -6,7 +6,6 @@ import numpy as np
 
 from .. import abtest
 from ..workbook import Decision, Exercise, MultipleChoice
-from ._forms import Estimate, MultiSelect
 
 #: The warm-up data: one row per visitor, 1 if they clicked "Buy Now".
 CLICKS = np.array([0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1])
@@ -29,6 +28,16 @@ q2 = Exercise(
     "Q2 · relative lift",
     expected=_relative_lift,
     cases=[(0.10, 0.11), (0.25, 0.20), (0.031, 0.031)],
+    mistakes={
+        "that is the absolute change (treatment − control); the relative lift divides it by "
+        "the control's rate": lambda rate_c, rate_t: rate_t - rate_c,
+        "that divides by the treatment's rate; the lift is relative to the control's rate": (
+            lambda rate_c, rate_t: (rate_t - rate_c) / rate_t
+        ),
+        "that is the ratio treatment ÷ control; the lift is the change, so subtract 1": (
+            lambda rate_c, rate_t: rate_t / rate_c
+        ),
+    },
     hints=[
         "Lift is the change relative to the control: (treatment − control) ÷ control.",
         "A rate going from 0.10 to 0.11 is a lift of 0.10, i.e. +10 %.",
@@ -92,53 +101,32 @@ q4 = Decision(
     hints=["On a fair coin, how surprising are 10,310 heads in 20,000 tosses?"],
 )
 
-q5 = MultiSelect(
+q5 = MultipleChoice(
     "Q5 · written down before the data",
     question="Which of these must be written down *before* the data of a test arrive?",
     options={
-        "the primary metric that decides": (
-            True,
-            "Chosen after the data, it can be picked among many to fit the result.",
-        ),
-        "the smallest effect worth shipping": (
-            True,
-            "It sets the sample size, and fixed in advance it cannot drift towards what "
-            "the test happened to find.",
-        ),
-        "the segment in which the treatment works best": (
-            False,
-            "Nobody can know that before the data; a segment picked after looking is a "
-            "hypothesis for the next test.",
-        ),
-        "the sample size, and when the analysis happens": (
-            True,
-            "Stopping when the result looks good inflates false positives (notebook 02).",
-        ),
-        "the p-value threshold, chosen once you see how close the result is": (
-            False,
-            "A threshold chosen after seeing the result is no threshold at all.",
-        ),
-        "the guardrail metrics that must not get worse": (
-            True,
-            "Named afterwards, a guardrail can be dropped when it is inconvenient.",
-        ),
+        "the primary metric that decides": "Chosen after the data, it can be picked among many to fit the result.",
+        "the smallest effect worth shipping": "It sets the sample size, and fixed in advance it cannot drift towards what the test happened to find.",
+        "the segment in which the treatment works best": "Nobody can know that before the data; a segment picked after looking is a hypothesis for the next test.",
+        "the sample size, and when the analysis happens": "Stopping when the result looks good inflates false positives (notebook 02).",
+        "the p-value threshold, chosen once you see how close the result is": "A threshold chosen after seeing the result is no threshold at all.",
+        "the guardrail metrics that must not get worse": "Named afterwards, a guardrail can be dropped when it is inconvenient.",
     },
-    hints=["Ask of each: could knowing the result change the choice?"],
+    answer=["A", "B", "D", "F"],
+    hints=[
+        "Ask of each: could knowing the result change the choice?",
+    ],
 )
 
-q6 = Estimate(
+q6 = Exercise(
     "Q6 · users per arm, in your head",
     expected=lambda: abtest.sample_size_proportions(0.10, 0.01),
-    within=1.5,
-    how=(
-        "The rule of thumb n ≈ 16·p(1 − p)/δ² per arm (two-sided α = 0.05, 80 % power) "
-        "gives 16 × 0.1 × 0.9 / 0.01² = 14,400; `abtest.sample_size_proportions(0.10, 0.01)` "
-        "gives the exact figure."
-    ),
-    unit="users per arm",
+    estimate=0.5,
+    kind="judgment",
     hints=[
         "The rule of thumb: n ≈ 16·σ²/δ² per arm, with σ² = p(1 − p) for a rate.",
         "p = 0.10 and δ = 0.01: 16 × 0.09 / 0.0001.",
+        "The rule of thumb n ≈ 16·p(1 − p)/δ² per arm (two-sided α = 0.05, 80 % power) gives 16 × 0.1 × 0.9 / 0.01² = 14,400; `abtest.sample_size_proportions(0.10, 0.01)` gives the exact figure.",
     ],
 )
 

@@ -18,8 +18,7 @@ import pandas as pd
 from .. import abtest
 from ..abtest import GroupStats
 from ..data import simulate_experiment_portfolio, simulate_media_experiment
-from ..workbook import Decision, Exercise, MultipleChoice, compare
-from ._forms import Estimate, MultiSelect
+from ..workbook import Decision, Exercise, MultipleChoice
 
 #: An A/A test of the new assignment service: both arms get the same product.
 AA_CLEAN: dict[str, Any] = {"n_users": 100_000, "seed": 2026_0201}
@@ -108,6 +107,32 @@ def _cuped_cases() -> list[tuple[Any, ...]]:
     return cases
 
 
+def _cuped_unadjusted(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    return float(np.mean(y_t) - np.mean(y_c))
+
+
+def _cuped_control_theta(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    theta = np.cov(x_c, y_c)[0, 1] / np.var(x_c, ddof=1)
+    return float((np.mean(y_t) - np.mean(y_c)) - theta * (np.mean(x_t) - np.mean(x_c)))
+
+
+def _cuped_plus(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    c, t = GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
+    adjusted = abtest.cuped_test(c, t).estimate
+    plain = float(np.mean(y_t) - np.mean(y_c))
+    return plain + (plain - adjusted)  # + θ·(x̄_t − x̄_c) instead of −
+
+
+def _cuped_correlation(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    def centred(a: Any) -> np.ndarray:
+        return np.asarray(a, dtype=float) - np.mean(a)
+
+    x = np.concatenate([centred(x_c), centred(x_t)])
+    y = np.concatenate([centred(y_c), centred(y_t)])
+    rho = (x @ y) / np.sqrt((x @ x) * (y @ y))
+    return float((np.mean(y_t) - np.mean(y_c)) - rho * (np.mean(x_t) - np.mean(x_c)))
+
+
 def _srm_p() -> float:
     counts = _data("aa_buggy")["variant"].value_counts()[["control", "treatment"]].to_numpy()
     return abtest.srm_test(counts, [0.5, 0.5]).p_value
@@ -180,21 +205,14 @@ def _peeking_rate(looks: int, reps: int = 200_000) -> float:
     return float(np.mean(np.any(np.abs(z) >= 1.959963984540054, axis=1)))
 
 
-q3 = Estimate(
+q3 = Exercise(
     "Q3 · the cost of ten looks, estimated",
     expected=lambda: _peeking_rate(PEEK_LOOKS),
-    within=1.5,
-    how=(
-        "Armitage, McPherson & Rowe (1969) computed it: 19.3 % with 10 looks — about four "
-        "times the 5 % promised. Each look is a 5 % chance, but the looks are strongly "
-        "correlated (each adds a tenth of the data to the last), so the rate grows far more "
-        "slowly than 1 − 0.95¹⁰ = 40 %."
-    ),
-    unit="(share of A/A tests)",
-    reference="the simulated (200,000 A/A tests)",
+    estimate=0.5,
+    kind="judgment",
     hints=[
-        "Two looks already give more than 5 %; ten independent looks would give "
-        "1 − 0.95¹⁰ ≈ 40 %. The looks share most of their data: somewhere in between.",
+        "Two looks already give more than 5 %; ten independent looks would give 1 − 0.95¹⁰ ≈ 40 %. The looks share most of their data: somewhere in between.",
+        "Armitage, McPherson & Rowe (1969) computed it: 19.3 % with 10 looks — about four times the 5 % promised. Each look is a 5 % chance, but the looks are strongly correlated (each adds a tenth of the data to the last), so the rate grows far more slowly than 1 − 0.95¹⁰ = 40 %.",
     ],
 )
 
@@ -286,40 +304,20 @@ q7 = Exercise(
 )
 
 
-q8 = MultiSelect(
+q8 = MultipleChoice(
     "Q8 · looking more than once, safely",
-    question=(
-        "A 14-day test is looked at more than once. Which of these plans keep the chance of "
-        "a false positive at or below 5 %?"
-    ),
+    question="A 14-day test is looked at more than once. Which of these plans keep the chance of a false positive at or below 5 %?",
     options={
-        "An mSPRT with τ fixed before the data, checked every day, stopping when p ≤ 0.05.": (
-            True,
-            "Always-valid: Ville's inequality holds at every look, whenever you stop (in "
-            "large samples, since the variance is estimated).",
-        ),
-        "O'Brien–Fleming bounds at 5 looks planned in advance.": (
-            True,
-            "Alpha spending makes the five bounds together spend exactly 5 %.",
-        ),
-        "Checking the fixed-horizon p daily, but stopping only when it is below 0.05 on two "
-        "days in a row.": (
-            False,
-            "Two consecutive crossings are strongly correlated: with 14 daily looks this rule "
-            "still rejects about 12 % of A/A tests. Nothing was computed to make it spend 5 %.",
-        ),
-        "Looking at the dashboard every day, but deciding only on day 14's p-value.": (
-            True,
-            "Looking is harmless; acting on it is not. One decision at the planned horizon is "
-            "the fixed-horizon test.",
-        ),
-        "Halving α to 0.025 at every daily look.": (
-            False,
-            "A fixed stricter bar is not a spending plan: with 14 looks at 0.025 about 12 % "
-            "of A/A tests cross it at some look.",
-        ),
+        "An mSPRT with τ fixed before the data, checked every day, stopping when p ≤ 0.05.": "Always-valid: Ville's inequality holds at every look, whenever you stop (in large samples, since the variance is estimated).",
+        "O'Brien–Fleming bounds at 5 looks planned in advance.": "Alpha spending makes the five bounds together spend exactly 5 %.",
+        "Checking the fixed-horizon p daily, but stopping only when it is below 0.05 on two days in a row.": "Two consecutive crossings are strongly correlated: with 14 daily looks this rule still rejects about 12 % of A/A tests. Nothing was computed to make it spend 5 %.",
+        "Looking at the dashboard every day, but deciding only on day 14's p-value.": "Looking is harmless; acting on it is not. One decision at the planned horizon is the fixed-horizon test.",
+        "Halving α to 0.025 at every daily look.": "A fixed stricter bar is not a spending plan: with 14 looks at 0.025 about 12 % of A/A tests cross it at some look.",
     },
-    hints=["Which rules were *computed* to spend 5 % over all the looks, or act only once?"],
+    answer=["A", "B", "D"],
+    hints=[
+        "Which rules were *computed* to spend 5 % over all the looks, or act only once?",
+    ],
 )
 
 
@@ -341,33 +339,28 @@ def _cuped_all_users(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
     return float((np.mean(y_t) - np.mean(y_c)) - theta * (np.mean(x_t) - np.mean(x_c)))
 
 
-def _check_cuped(fn: Any) -> str | None:
-    """Accept θ pooled within arms (the package, the regression) or θ from all users
-    (Deng et al.); the first case tells them apart, so both must hold on every case."""
-    if not callable(fn):
-        return f"expected a function, got a {type(fn).__name__}"
-    first_problem = None
-    for reference in (_cuped_reference, _cuped_all_users):
-        problem = None
-        cases = _cuped_cases()
-        for number, args in enumerate(cases, start=1):
-            got = fn(*args)
-            if got is None:
-                return "your function returns None: fill in its body"
-            diff = compare(got, reference(*args), rtol=1e-7, exact=True)
-            if diff is not None:
-                problem = f"on data set {number} of {len(cases)}: {diff}"
-                break
-        if problem is None:
-            return None
-        first_problem = first_problem or problem
-    return first_problem
-
-
 q10 = Exercise(
     "Q10 · CUPED by hand",
-    checker=_check_cuped,
-    kind="implement",
+    expected=_cuped_reference,
+    cases=_cuped_cases(),
+    rtol=1e-7,
+    accept={
+        "θ from all users at once is how Deng, Xu, Kohavi & Walker (2013) write it. It differs "
+        "from θ pooled within arms (the regression estimate, what `cuped_test` computes) only "
+        "through the gap between the arms' means, which randomisation keeps small: on large "
+        "arms the two estimates agree to many decimals, on the checker's small, unequal arms "
+        "they do not.": _cuped_all_users,
+    },
+    mistakes={
+        "that is the plain difference in means: CUPED subtracts θ·(x̄_t − x̄_c)": _cuped_unadjusted,
+        "that takes θ from the control arm alone; pool the two arms' within-arm sums of "
+        "squares and cross-products": _cuped_control_theta,
+        "that adds θ·(x̄_t − x̄_c); CUPED subtracts it (the pre-period gap is luck to remove)": (
+            _cuped_plus
+        ),
+        "that uses the correlation ρ as θ; θ is the regression slope, "
+        "Σ(x − x̄)(y − ȳ) / Σ(x − x̄)²": _cuped_correlation,
+    },
     hints=[
         "θ = (Σ_c (y − ȳ_c)(x − x̄_c) + Σ_t (y − ȳ_t)(x − x̄_t)) / "
         "(Σ_c (x − x̄_c)² + Σ_t (x − x̄_t)²): centre each arm at its own means. "

@@ -20,7 +20,6 @@ from ..abtest import GroupStats
 from ..data import OnboardingData, simulate_onboarding
 from ..longterm import holdout_plan, surrogate_index
 from ..workbook import Decision, Exercise, MultipleChoice
-from ._forms import MultiSelect
 
 #: Last quarter's sign-ups, all on the old onboarding (no effect in either arm):
 #: the baseline for planning, and the history the surrogate index learns from.
@@ -398,38 +397,20 @@ q13 = Exercise(
 )
 
 
-q14 = MultiSelect(
+q14 = MultipleChoice(
     "Q14 · what the surrogate index assumes",
     question="Which of these must hold for the surrogate index's estimate to be unbiased?",
     options={
-        "Surrogacy: the redesign changes 6-month retention only through the surrogates.": (
-            True,
-            "Any other path (novelty, a late effect) is invisible to the index.",
-        ),
-        "Comparability: the link between surrogates and 6-month retention learnt from past "
-        "users holds for the test's users.": (
-            True,
-            "The index borrows E[Y | S] from history; a different population, season or "
-            "product breaks the borrowing even when surrogacy holds.",
-        ),
-        "The historical model explains most of the variance of 6-month retention (a high R²).": (
-            False,
-            "Individual futures are hard to predict (R² = 0.34 here); the index needs "
-            "E[Y | S] right on average, not a good fit for each user.",
-        ),
-        "The surrogates are measured before treatment, like the power-user flag.": (
-            False,
-            "The surrogates are outcomes of the test, measured after treatment — that is "
-            "their point. Only the covariates (the power-user flag) must be pre-treatment.",
-        ),
-        "The new test was randomised, so its arms' surrogates differ only because of the "
-        "redesign.": (
-            True,
-            "The index turns the effect on the surrogates into an effect on Y; that effect "
-            "must itself be causal.",
-        ),
+        "Surrogacy: the redesign changes 6-month retention only through the surrogates.": "Any other path (novelty, a late effect) is invisible to the index.",
+        "Comparability: the link between surrogates and 6-month retention learnt from past users holds for the test's users.": "The index borrows E[Y | S] from history; a different population, season or product breaks the borrowing even when surrogacy holds.",
+        "The historical model explains most of the variance of 6-month retention (a high R²).": "Individual futures are hard to predict (R² = 0.34 here); the index needs E[Y | S] right on average, not a good fit for each user.",
+        "The surrogates are measured before treatment, like the power-user flag.": "The surrogates are outcomes of the test, measured after treatment — that is their point. Only the covariates (the power-user flag) must be pre-treatment.",
+        "The new test was randomised, so its arms' surrogates differ only because of the redesign.": "The index turns the effect on the surrogates into an effect on Y; that effect must itself be causal.",
     },
-    hints=["Two assumptions are about the link S → Y, one about the experiment itself."],
+    answer=["A", "B", "E"],
+    hints=[
+        "Two assumptions are about the link S → Y, one about the experiment itself.",
+    ],
 )
 
 
