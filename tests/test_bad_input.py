@@ -2891,6 +2891,20 @@ SERVING: dict[str, Spec] = {
             },
         },
     ),
+    "merge_candidates": Spec(
+        serving.merge_candidates,
+        {"proposed": [np.array([5, 3]), np.array([3, 9])]},
+        {"proposed": OTHER},
+        extra={
+            "proposed": {
+                "None": None,
+                "empty": [],
+                "bare string": "ab",
+                "2-D": [np.ones((2, 2), int)],
+                "fractions": [np.array([0.5])],
+            }
+        },
+    ),
     "retail_cache_path": Spec(
         serving.retail_cache_path,
         {"cache_dir": SV_CACHE_DIR},

@@ -10,6 +10,7 @@ import pytest
 
 from xplab import serving
 from xplab.data import categorise_products
+from xplab.serving import retail
 
 NOW = "2011-02-01"
 
@@ -109,6 +110,7 @@ def test_the_cache_is_what_a_fresh_build_makes(experiment):
     pd.testing.assert_frame_equal(fresh.candidates, experiment.candidates)
     pd.testing.assert_frame_equal(fresh.truth, experiment.truth)
     assert fresh.training == experiment.training and fresh.params == experiment.params
+    pd.testing.assert_frame_equal(fresh.products, experiment.products)
     np.testing.assert_array_equal(fresh.test_data.item_vectors, experiment.test_data.item_vectors)
 
 
@@ -122,3 +124,36 @@ def test_the_ranker_beats_retrieval_order_on_the_later_period(experiment):
     assert (comparison.table.loc[["ndcg", "revenue"], "low"] > 0).all()
     recall = serving.candidate_recall(c, truth)
     assert recall["merged"] > max(recall.drop("merged"))
+
+
+def test_the_cache_is_written_once_then_read(tmp_path, monkeypatch, catalogue, ranker):
+    import xplab.data
+
+    built = []
+    tiny = retail.RetailExperiment(
+        train_data=catalogue,
+        test_data=catalogue,
+        ranker=ranker,
+        candidates=pd.DataFrame({"user": [0]}),
+        truth=pd.DataFrame({"customer_id": [0]}),
+        products=pd.DataFrame({"category": ["x"]}),
+        training={"rows": 1, "users": 1},
+        params=retail._params(),
+    )
+    monkeypatch.setattr(xplab.data, "load_online_retail", lambda data_dir=None: "lines")
+    monkeypatch.setattr(
+        xplab.data,
+        "clean_online_retail",
+        lambda lines: type("C", (), {"purchases": 1, "returns": 2}),
+    )
+    monkeypatch.setattr(
+        retail, "build_retail_experiment", lambda p, r: built.append((p, r)) or tiny
+    )
+    first = serving.load_retail_experiment(cache_dir=tmp_path)
+    second = serving.load_retail_experiment(cache_dir=tmp_path)
+    assert built == [(1, 2)] and first.training == second.training == tiny.training
+    path = serving.retail_cache_path(tmp_path)
+    assert path.parent == tmp_path and path.name.startswith("retail-experiment-")
+    path.write_bytes(b"not a pickle")  # a damaged cache is rebuilt, not trusted
+    serving.load_retail_experiment(cache_dir=tmp_path)
+    assert len(built) == 2

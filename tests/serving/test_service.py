@@ -76,6 +76,8 @@ def test_measure_latency_reports_percentiles(catalogue, local_store, generator, 
     report = serving.measure_latency(svc, range(60), warmup=5)
     t = report.table
     assert report.requests == 60 and list(t.columns) == ["p50", "p95", "p99", "max"]
+    assert set(t.index) == {*serving.STAGES, "total", "cpu"}
+    assert t.loc["cpu", "p50"] <= t.loc["total", "p99"]  # CPU time cannot exceed wall time
     assert (t["p50"] <= t["p95"]).all() and (t["p95"] <= t["p99"]).all()
     assert "requests" in repr(report)
 

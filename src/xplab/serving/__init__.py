@@ -58,6 +58,7 @@ from .retrieval import (
     UserContext,
     ann_recall,
     cached_index,
+    merge_candidates,
 )
 from .rules import (
     AlreadyBought,
@@ -139,6 +140,7 @@ __all__ = [
     "make_app",
     "make_generator",
     "measure_latency",
+    "merge_candidates",
     "next_period_spend",
     "objective_scores",
     "objective_sweep",

@@ -85,8 +85,8 @@ def simulate_stock_and_margin(
     Examples
     --------
     >>> in_stock, margin, sponsored = simulate_stock_and_margin(["85123A", "22423"], seed=0)
-    >>> in_stock.tolist(), margin.round(3).tolist(), sponsored.tolist()
-    ([True, True], [0.502, 0.304], [False, False])
+    >>> in_stock.tolist(), [round(float(m), 3) for m in margin], sponsored.tolist()
+    ([True, True], [0.318, 0.582], [False, False])
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")

@@ -121,7 +121,7 @@ def ranker_features(user: UserContext, candidates: Candidates, item_rows: Any) -
     ...     "float32"), retrieved=np.array([[True, False], [True, True]]), sources=("als", "copurchase"))
     >>> rows = np.array([[4.0, 100, 10, 200, 1], [1.0, 50, 0, 30, 0]], "float32")
     >>> x = ranker_features(user, cands, rows)
-    >>> dict(zip(RANKER_FEATURES[-7:], x[0].tolist()))["times_bought"], x.shape
+    >>> dict(zip(RANKER_FEATURES[-7:], x[0, -7:].tolist()))["times_bought"], x.shape
     (2.0, (2, 17))
     """
     if not isinstance(user, UserContext):

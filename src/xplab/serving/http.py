@@ -140,18 +140,24 @@ class LoadTestResult(ResultMixin):
     """Latency seen by the clients of a closed-loop load test (milliseconds).
 
     ``throughput`` is answered requests per second of wall time; ``errors``
-    counts failed or non-200 requests (not in the percentiles).
+    counts failed or non-200 requests (not in the percentiles). ``in_flight``
+    is the mean number of requests actually waiting for an answer (the sum
+    of latencies over the wall time), which by Little's law equals
+    throughput × mean latency; it falls short of ``concurrency`` by the time
+    clients spend between requests and while the last clients finish.
     """
 
     _title: ClassVar[str] = "Load test"
     concurrency: int
     requests: int
     errors: int
+    mean_ms: float
     p50_ms: float
     p95_ms: float
     p99_ms: float
     max_ms: float
     throughput: float
+    in_flight: float
 
     def __repr__(self) -> str:
         return (
@@ -231,11 +237,13 @@ def load_test(
         concurrency=concurrency,
         requests=n_requests,
         errors=int(np.isnan(latencies).sum()),
+        mean_ms=float(good.mean()),
         p50_ms=float(p50),
         p95_ms=float(p95),
         p99_ms=float(p99),
         max_ms=float(good.max()),
         throughput=float(good.size / wall),
+        in_flight=float(good.sum() / 1e3 / wall),
     )
 
 

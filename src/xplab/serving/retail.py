@@ -516,6 +516,9 @@ class RetailExperiment:
     truth : DataFrame
         All test-period purchases of those users (``customer_id, stock_code,
         spend``), including items outside the candidates and the catalogue.
+    products : DataFrame
+        Every product's most frequent description and its keyword category
+        (:func:`xplab.data.categorise_products`), indexed by ``stock_code``.
     training : dict
         Sizes of the ranker's training set.
     params : dict
@@ -527,6 +530,7 @@ class RetailExperiment:
     ranker: Ranker
     candidates: pd.DataFrame
     truth: pd.DataFrame
+    products: pd.DataFrame
     training: dict[str, Any]
     params: dict[str, Any]
 
@@ -638,18 +642,30 @@ def build_retail_experiment(
         ranker=ranker,
         candidates=frame,
         truth=truth,
+        products=categories,
         training=training,
         params=_params(),
     )
 
 
+#: The modules whose code the experiment runs (the cache key hashes their source).
+_EXPERIMENT_CODE = (
+    "serving/catalogue.py",
+    "serving/features.py",
+    "serving/ranking.py",
+    "serving/retail.py",
+    "serving/retrieval.py",
+    "serving/store.py",
+    "data/online_retail.py",
+    "recs/split.py",
+)
+
+
 def _cache_key() -> str:
-    here = Path(__file__).parent
+    root = Path(__file__).parent.parent
     digest = hashlib.sha256(json.dumps(_params(), sort_keys=True).encode())
-    for path in sorted(here.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    for module in ("data/online_retail.py", "recs/split.py"):
-        digest.update((here.parent / module).read_bytes())
+    for module in _EXPERIMENT_CODE:
+        digest.update(module.encode() + (root / module).read_bytes())
     for package in ("numpy", "pandas", "scipy", "lightgbm", "implicit", "faiss-cpu"):
         digest.update(f"{package}={importlib.metadata.version(package)}".encode())
     return digest.hexdigest()[:16]

@@ -457,6 +457,26 @@ class Candidates(ResultMixin):
         return f"Candidates({len(self.items)} items; proposed by {per})"
 
 
+def merge_candidates(proposed: Any) -> np.ndarray:
+    """The union of several sources' item lists, each item once, in first-seen order.
+
+    Examples
+    --------
+    >>> merge_candidates([np.array([5, 3]), np.array([3, 9, 5]), np.array([1])]).tolist()
+    [5, 3, 9, 1]
+    """
+    if proposed is None or isinstance(proposed, str | bytes) or not np.iterable(proposed):
+        raise ValueError(
+            f"proposed must be a list of item arrays, one per source, got {proposed!r:.40}"
+        )
+    arrays = [np.asarray(p) for p in proposed]
+    if not arrays or any(a.ndim != 1 or (a.size and a.dtype.kind not in "iu") for a in arrays):
+        raise ValueError("proposed must be a non-empty list of 1-D arrays of item numbers")
+    allitems = np.concatenate([a.astype(np.int64) for a in arrays])
+    _, first = np.unique(allitems, return_index=True)
+    return allitems[np.sort(first)]
+
+
 class CandidateGenerator:
     """Merge several sources into one de-duplicated candidate set.
 
@@ -488,9 +508,7 @@ class CandidateGenerator:
         """The merged candidates for ``user``."""
         user = _check_user(user)
         proposed = [s.retrieve(user)[0] for s in self.sources]
-        allitems = np.concatenate(proposed)
-        items, first = np.unique(allitems, return_index=True)
-        items = allitems[np.sort(first)]  # first-seen order
+        items = merge_candidates(proposed)
         retrieved = np.zeros((items.size, len(self.sources)), dtype=bool)
         order = np.argsort(items)
         for j, p in enumerate(proposed):
