@@ -2905,6 +2905,12 @@ SERVING: dict[str, Spec] = {
             }
         },
     ),
+    "benchmark_record": Spec(
+        serving.benchmark_record,
+        {"name": "bench_spark_als"},
+        {"name": TEXT},
+        extra={"name": {"unknown": "bench_nothing"}},
+    ),
     "retail_cache_path": Spec(
         serving.retail_cache_path,
         {"cache_dir": SV_CACHE_DIR},

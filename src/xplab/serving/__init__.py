@@ -31,6 +31,7 @@ from .explain import Explanation, explain_item, explain_recommendation, shap_val
 from .features import PAIR_FEATURES, RANKER_FEATURES, fetch_user, fill_store, ranker_features
 from .http import LoadTestResult, LocalServer, load_test, make_app, serve
 from .ranking import Ranker
+from .records import benchmark_record
 from .retail import (
     ALS_PARAMS,
     CUTOFFS,
@@ -119,6 +120,7 @@ __all__ = [
     "UserContext",
     "ann_recall",
     "audit_rules",
+    "benchmark_record",
     "bootstrap_interval",
     "build_retail_experiment",
     "cached_index",
