@@ -35,7 +35,24 @@ def _map() -> dict[str, int]:
     return _table(text)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+#: Chapters whose rows in notebook 00's map and the README's course table are added
+#: when the system chapters are integrated; strict, so the mark fails once they are.
+ROWS_PENDING = {"08": "the course map and the README's course table gain 07-09 at integration"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            p,
+            marks=[pytest.mark.xfail(strict=True, reason=ROWS_PENDING[p.name[:2]])]
+            if p.name[:2] in ROWS_PENDING
+            else [],
+        )
+        for p in NOTEBOOKS
+    ],
+    ids=[p.stem for p in NOTEBOOKS],
+)
 def test_one_time_per_notebook_everywhere(path):
     number = path.name[:2]
     header = _header_minutes(path)
