@@ -6,6 +6,7 @@ See ``data/README.md`` for sources and licences.
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
 from .bots import suspected_bots
+from .eventlog import EventLog, simulate_event_log
 from .latency import simulate_latency_rollout
 from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
@@ -17,6 +18,7 @@ from .simulate import simulate_button_test
 __all__ = [
     "ChecksumError",
     "DatasetUnavailableError",
+    "EventLog",
     "MovieLens100K",
     "NewsReaders",
     "OnboardingData",
@@ -24,6 +26,7 @@ __all__ = [
     "load_movielens_100k",
     "load_organ_donations",
     "simulate_button_test",
+    "simulate_event_log",
     "simulate_experiment_portfolio",
     "simulate_latency_rollout",
     "simulate_media_experiment",

