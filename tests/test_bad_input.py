@@ -937,6 +937,9 @@ def _loader_kinds() -> dict[str, str]:
 
 
 NO_COPY = str(Path(__file__).parent / "no-such-folder")
+RAMP_FOR_DATA = RampPlan(
+    "x", [RampStep(0.1, guardrails=("e",)), RampStep(1.0, days=7, guardrails=("e",))]
+)
 DATA_DIR = {"int": 1, "list": ["/tmp"], "bytes path inside list": [b"/tmp"]}
 BOTS = pd.DataFrame({"impressions": [10, 50, 3], "sessions": [2, 1, 1], "label": ["x"] * 3})
 
@@ -1136,6 +1139,29 @@ DATA: dict[str, Spec] = {
             "start": {"None": None, "not a date": "March", "a number": 20260302},
         },
     ),
+    "simulate_ramp": Spec(
+        data.simulate_ramp,
+        {"plan": RAMP_FOR_DATA, "daily_users": 20, "bug_from_step": 1, "seed": 0},
+        {
+            "plan": OTHER,
+            "daily_users": COUNT,
+            "error_rate": REAL,
+            "bug_from_step": COUNT,
+            "bug_platform": CHOICE,
+            "lost_logging": REAL,
+            "error_effect": REAL,
+            "seed": SEED,
+        },
+        optional=("bug_from_step",),
+        extra={
+            "plan": {"None": None, "a list of steps": [0.1, 1.0], "a name": "new_checkout"},
+            "daily_users": {"zero": 0},
+            "error_rate": {"zero": 0.0, "one": 1.0},
+            "bug_from_step": {"past the last step": 2},
+            "lost_logging": {"above 1": 1.5, "negative": -0.1},
+            "error_effect": {"negative": -0.5, "past certainty": 200.0},
+        },
+    ),
     "suspected_bots": Spec(
         data.suspected_bots,
         {"df": BOTS, "threshold": 20},
@@ -1188,6 +1214,7 @@ DATA: dict[str, Spec] = {
 DATA_NOT_CALLED = {
     "ChecksumError": "exception class",
     "DatasetUnavailableError": "exception class",
+    "EVENTS_PER_USER": "constant: events per user of simulate_event_log's defaults",
     "EventLog": "result class, built by simulate_event_log",
     "MovieLens100K": "result class, built by load_movielens_100k",
     "OnboardingData": "result class, built by simulate_onboarding",

@@ -107,7 +107,7 @@ class RampPlan:
     """
 
     experiment: str
-    steps: tuple[RampStep, ...]
+    steps: Sequence[RampStep]
     stop_rule: str = ""
     treatment_share: float = 0.5
 
@@ -258,7 +258,7 @@ class TrafficPlan:
     ['search gets 72% of traffic, 720,000 users in 10 days; it needs 900,000 (90%)', 'copy is in the plan but not among the experiments to run']
     """
 
-    layers: tuple[Layer, ...]
+    layers: Sequence[Layer]
     exclusive: Layer | None = None
 
     def __post_init__(self) -> None:
@@ -360,7 +360,7 @@ class TrafficPlan:
                 out.append(f"{name} is in {len(places)} layers ({', '.join(places)}); use one")
                 continue
             got = self.share(name) * available
-            if got < users:
+            if got < users - 1e-6:  # shares are whole buckets: no rounding may fail a plan
                 out.append(
                     f"{name} gets {self.share(name):.0%} of traffic, {math.floor(got):,} users "
                     f"in {days} days; it needs {users:,} ({users / available:.0%})"

@@ -331,8 +331,10 @@ def simulate_event_log(
     )
     import duckdb
 
+    # no progress bar: in a notebook it would be a widget in the stored outputs
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"COPY ({users_sql}) TO '{_sql_path(users_file)}' (FORMAT PARQUET)")
         con.execute(

@@ -9,9 +9,11 @@ each metric. It reports the rows per second and the process's peak resident
 memory, and returns the statistics so they can be compared across engines.
 
 A fresh process makes the memory figure mean something: its peak RSS is the
-engine's work plus the interpreter and xplab's imports (about 150–250 MB),
-not whatever a notebook kernel held before. For Spark the figure adds the
-JVM's own peak (``VmHWM`` from ``/proc``; Linux only) to the Python driver's.
+engine's work plus the interpreter and xplab's imports (about 150 MB), not
+whatever a notebook kernel held before. On Linux it is read from
+``/proc/self/status`` (``VmHWM``), because ``ru_maxrss`` would include the
+parent's peak, which the kernel carries over ``exec``. For Spark the figure
+adds the JVM's own peak (its ``VmHWM``) to the Python driver's.
 Start-up work that is not the query — pandas reading the Parquet files into
 memory, Spark starting its JVM — is timed separately as ``setup_seconds``.
 """
@@ -156,21 +158,27 @@ def run_engine(
 # ----------------------------------------------------------------------------- the child
 
 
-def _peak_rss_mb() -> float:
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports kilobytes, macOS bytes
-    return kb / 1024 / (1024 if platform.system() == "Darwin" else 1)
-
-
-def _vm_hwm_mb(pid: int) -> float:
-    """Peak RSS of another process from /proc (0 where /proc does not exist)."""
+def _vm_hwm_mb(pid: int | str) -> float | None:
+    """Peak RSS of a process from /proc (None where /proc does not exist)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return None
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. On Linux from /proc (``VmHWM``): ``ru_maxrss``
+    would also count the memory of the parent that started this process (the
+    kernel carries the parent's peak over ``exec``). Elsewhere ``ru_maxrss``."""
+    hwm = _vm_hwm_mb("self")
+    if hwm is not None:
+        return hwm
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports kilobytes, macOS bytes
+    return kb / 1024 / (1024 if platform.system() == "Darwin" else 1)
 
 
 def _text_as_categories(con: Any, relation: Any) -> Any:
@@ -262,7 +270,7 @@ def measure(spec: Mapping[str, Any], *, spark: Any = None) -> dict[str, Any]:
         table.unpersist()
         if own_session:
             assert jvm_pid is not None
-            peak += _vm_hwm_mb(jvm_pid)
+            peak += _vm_hwm_mb(jvm_pid) or 0.0
             spark.stop()
     return {
         "engine": engine,
