@@ -4,6 +4,7 @@ Spark jobs cost a second or more each on a small machine, so these tests
 batch their checks into a few queries.
 """
 
+import json
 import os
 
 import duckdb
@@ -99,3 +100,15 @@ def test_session_arguments_are_checked_before_a_jvm_starts():
         spark_session(driver_memory="lots")
     with pytest.raises(ValueError, match="app_name must be a non-empty string"):
         spark_session(app_name="")
+
+
+def test_the_notebooks_spark_cache_was_made_from_its_current_inputs():
+    # benchmarks/nb07_spark_cache.py writes the cache; notebook 07 checks its statistics
+    # against DuckDB's on the regenerated log (to 1e-9) every time it runs
+    from xplab.exercises import nb07
+
+    run, cached = nb07.spark_run()
+    assert cached["inputs"] == json.loads(json.dumps(nb07.spark_inputs()))
+    assert run.engine == "spark" and run.versions["spark"].startswith("3.5")
+    assert set(run.stats) == set(nb07.CATALOG)
+    assert run.rows > 9_000_000
