@@ -10,6 +10,8 @@ without a row fails the guard test of its module.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -937,6 +939,8 @@ def _loader_kinds() -> dict[str, str]:
 
 
 NO_COPY = str(Path(__file__).parent / "no-such-folder")
+EVENT_LOG_DIR = tempfile.mkdtemp(prefix="xplab-bad-input-")
+atexit.register(shutil.rmtree, EVENT_LOG_DIR, ignore_errors=True)
 RAMP_FOR_DATA = RampPlan(
     "x", [RampStep(0.1, guardrails=("e",)), RampStep(1.0, days=7, guardrails=("e",))]
 )
@@ -1103,7 +1107,7 @@ DATA: dict[str, Spec] = {
     "simulate_event_log": Spec(
         data.simulate_event_log,
         {
-            "path": tempfile.mkdtemp(prefix="xplab-bad-input-"),
+            "path": EVENT_LOG_DIR,
             "n_users": 10,
             "seed": 0,
             "overwrite": True,

@@ -1,8 +1,8 @@
 """Exercises for notebook 07 — experimentation at scale.
 
 The scenario's data come from the package's simulators with the parameters
-below: :func:`event_log` writes the widget test's event log once per process
-(DuckDB, Parquet, in a temporary folder removed at exit), :func:`per_user`
+below: :func:`event_log` writes the widget test's event log (DuckDB, Parquet)
+to ``data/nb07/`` once and reuses it, :func:`per_user`
 runs the metric catalogue's per-user query on it once, :func:`ramp_log` and
 :func:`registry` simulate the ramp and the registry of past experiments. The
 notebook and the checks share them; every expected answer is computed with
@@ -15,14 +15,15 @@ one-minute notebook); the notebook checks those numbers against DuckDB's.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import json
 import math
+import os
 import shutil
 import tempfile
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 
 from .. import abtest
 from ..data import EventLog, simulate_event_log, simulate_experiment_portfolio, simulate_ramp
+from ..data._fetch import default_cache_dir
 from ..rollout import RampPlan, RampStep, TrafficPlan
 from ..warehouse import EngineRun, Metric, MetricCatalog
 from ..workbook import Decision, Exercise, MultipleChoice
@@ -148,13 +150,33 @@ _LOGS = {"test": LOG, "sample": SAMPLE_LOG}
 
 @cache
 def event_log(name: str = "test") -> EventLog:
-    """The simulated event log ``name`` ('test' or 'sample'), written once per
-    process to a temporary folder (removed when Python exits)."""
+    """The simulated event log ``name`` ('test' or 'sample') in ``data/nb07/<name>``
+    (the datasets' cache folder): written by :func:`~xplab.data.simulate_event_log`
+    the first time, and reused while its parameters and the DuckDB version (whose
+    hash draws the numbers) are unchanged."""
     if name not in _LOGS:
         raise ValueError(f"name must be one of {sorted(_LOGS)}, got {name!r}")
-    folder = tempfile.mkdtemp(prefix=f"xplab-nb07-{name}-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return simulate_event_log(folder, **_LOGS[name])
+    import duckdb
+
+    folder = default_cache_dir() / "nb07" / name
+    stamp = folder / "log.json"
+    wanted = {"parameters": _LOGS[name], "duckdb": duckdb.__version__}
+    if stamp.is_file():
+        saved = json.loads(stamp.read_text())
+        if saved["wanted"] == wanted:
+            return EventLog(**{**saved["log"], "path": str(folder)})
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # written next to its place, then moved in: a half-written log is never reused
+    scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
+    try:
+        log = simulate_event_log(scratch, **_LOGS[name])
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(scratch, folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    log = dataclasses.replace(log, path=str(folder))
+    stamp.write_text(json.dumps({"wanted": wanted, "log": dataclasses.asdict(log)}, indent=1))
+    return log
 
 
 @cache

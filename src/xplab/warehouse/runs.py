@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import platform
 import resource
 import subprocess
@@ -327,5 +326,3 @@ def run_spec(
 if __name__ == "__main__":
     result = measure(json.loads(sys.stdin.read()))
     sys.stdout.write("\n" + json.dumps(result) + "\n")
-    sys.stdout.flush()
-    os._exit(0)  # no slow interpreter teardown after a JVM
