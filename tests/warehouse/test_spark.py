@@ -108,7 +108,10 @@ def test_the_notebooks_spark_cache_was_made_from_its_current_inputs():
     from xplab.exercises import nb07
 
     run, cached = nb07.spark_run()
-    assert cached["inputs"] == json.loads(json.dumps(nb07.spark_inputs()))
+    assert cached["inputs"] == json.loads(json.dumps(nb07.spark_inputs())), (
+        "notebook 07's inputs changed since the Spark run was cached: "
+        "run benchmarks/nb07_spark_cache.py"
+    )
     assert run.engine == "spark" and run.versions["spark"].startswith("3.5")
     assert set(run.stats) == set(nb07.CATALOG)
     assert run.rows > 9_000_000
