@@ -48,8 +48,9 @@ from bad_input import (
 
 import xplab.assign
 import xplab.longterm
+import xplab.progress
 import xplab.rollout
-from xplab import abtest, bandits, data, quasi, recs, warehouse, workbook
+from xplab import abtest, bandits, calculators, data, privacy, quasi, recs, warehouse, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
 from xplab.rollout import RampPlan, RampStep, TrafficPlan
@@ -945,6 +946,18 @@ RAMP_FOR_DATA = RampPlan(
     "x", [RampStep(0.1, guardrails=("e",)), RampStep(1.0, days=7, guardrails=("e",))]
 )
 DATA_DIR = {"int": 1, "list": ["/tmp"], "bytes path inside list": [b"/tmp"]}
+RETAIL_LINES = pd.DataFrame(
+    {
+        "invoice": ["1", "C2"],
+        "stock_code": ["A", "A"],
+        "description": ["a", "a"],
+        "quantity": [2, -2],
+        "invoice_date": pd.to_datetime(["2011-01-01", "2011-01-02"]),
+        "unit_price": [1.5, 1.5],
+        "customer_id": pd.array([7, 7], dtype="Int64"),
+        "country": ["UK", "UK"],
+    }
+)
 BOTS = pd.DataFrame({"impressions": [10, 50, 3], "sessions": [2, 1, 1], "label": ["x"] * 3})
 
 DATA: dict[str, Spec] = {
@@ -960,6 +973,18 @@ DATA: dict[str, Spec] = {
         {"data_dir": NO_COPY, "download": False},
         _loader_kinds(),
         extra={"data_dir": DATA_DIR},
+    ),
+    "load_online_retail": Spec(
+        data.load_online_retail,
+        {"data_dir": NO_COPY, "download": False},
+        _loader_kinds(),
+        extra={"data_dir": DATA_DIR},
+    ),
+    "clean_online_retail": Spec(
+        data.clean_online_retail,
+        {"lines": RETAIL_LINES},
+        {"lines": FRAME},
+        extra={"lines": {"released column names": RETAIL_LINES.rename(columns=str.upper)}},
     ),
     "load_organ_donations": Spec(data.load_organ_donations, {}, {}),
     "simulate_button_test": Spec(
@@ -1222,11 +1247,13 @@ DATA_NOT_CALLED = {
     "EventLog": "result class, built by simulate_event_log",
     "MovieLens100K": "result class, built by load_movielens_100k",
     "OnboardingData": "result class, built by simulate_onboarding",
+    "RetailPurchases": "result class, built by clean_online_retail",
 }
 # calls whose valid form ends in this error (no copy, no download), not in a result
 VALID_RAISES: dict[str, type[Exception]] = {
     "load_movielens_100k": data.DatasetUnavailableError,
     "load_bbc_news": data.DatasetUnavailableError,
+    "load_online_retail": data.DatasetUnavailableError,
 }
 
 # ============================================================================= xplab.recs
@@ -2052,6 +2079,213 @@ ROLLOUT: dict[str, Spec] = {
 }
 ROLLOUT_NOT_CALLED: dict[str, str] = {}
 
+# ============================================================================= xplab.privacy
+
+_KEY = b"0123456789abcdef-key"
+_PEOPLE = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "country": ["UK", "UK", "FR", "FR"],
+        "age": [31, 35, 44, 47],
+        "segment": ["loyal", "new", "loyal", "lapsed"],
+        "revenue": [120.0, 15.0, 80.0, 0.0],
+    }
+)
+EPSILON = {"zero": 0.0, "negative": -1.0}
+KEYS = {"short": b"short", "None": None, "int": 7, "list": [b"0123456789abcdef"]}
+HASHED = {"bare string": "abc", "None": None}
+
+
+def _inventory_register(**kwargs):
+    inv = privacy.DataInventory(key=_KEY)
+    inv.register("orders", _PEOPLE, user="id")
+    return inv.register(**kwargs)
+
+
+def _inventory_erase(**kwargs):
+    inv = privacy.DataInventory(key=_KEY)
+    inv.register("orders", _PEOPLE, user="id")
+    return inv.erase(**kwargs)
+
+
+def _budget_spend(**kwargs):
+    return privacy.PrivacyBudget(1.0).spend(**kwargs)
+
+
+PRIVACY: dict[str, Spec] = {
+    "pseudonymize": Spec(
+        privacy.pseudonymize,
+        {"ids": [17850, 12583], "key": _KEY, "length": 32},
+        {"ids": OTHER, "key": OTHER, "length": COUNT},
+        extra={"ids": UNIT_IDS, "key": KEYS, "length": {"too short": 8, "too long": 65}},
+    ),
+    "plain_hash": Spec(
+        privacy.plain_hash,
+        {"ids": [17850], "length": 32},
+        {"ids": OTHER, "length": COUNT},
+        extra={"ids": UNIT_IDS, "length": {"too short": 8}},
+    ),
+    "dictionary_attack": Spec(
+        privacy.dictionary_attack,
+        {"hashed": ["ab"], "candidates": [1, 2], "hasher": privacy.plain_hash},
+        {"hashed": OTHER, "candidates": OTHER, "hasher": OTHER},
+        extra={"hashed": HASHED, "candidates": {"empty": []}, "hasher": {"not a function": 3}},
+    ),
+    "k_anonymity": Spec(
+        privacy.k_anonymity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT},
+        extra={
+            "quasi_identifiers": {"missing column": ["zip"], "twice": ["country", "country"]},
+            "k": {"one": 1},
+        },
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "l_diversity": Spec(
+        privacy.l_diversity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "sensitive": "segment"},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "sensitive": COLUMN},
+        extra={"sensitive": {"a quasi-identifier": "country"}},
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "generalize": Spec(
+        privacy.generalize,
+        {"frame": _PEOPLE, "rules": {"age": [30, 40, 50]}},
+        {"frame": FRAME, "rules": OTHER},
+        extra={
+            "rules": {
+                "None": None,
+                "empty": {},
+                "unknown column": {"zip": [0, 1]},
+                "edges not increasing": {"age": [50, 40]},
+                "values outside the edges": {"age": [40, 50]},
+                "unmapped value": {"country": {"UK": "UK"}},
+                "not a rule": {"age": 3},
+            }
+        },
+    ),
+    "enforce_k_anonymity": Spec(
+        privacy.enforce_k_anonymity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2, "max_suppressed": 0.0},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT, "max_suppressed": REAL},
+        extra={"max_suppressed": {"above 1": 1.5, "negative": -0.1}, "k": {"one": 1}},
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "laplace_mechanism": Spec(
+        privacy.laplace_mechanism,
+        {"value": 10.0, "sensitivity": 1.0, "epsilon": 1.0, "seed": 0, "backend": "numpy"},
+        {"value": REAL, "sensitivity": REAL, "epsilon": REAL, "seed": SEED, "backend": CHOICE},
+        extra={
+            "sensitivity": EPSILON,
+            "epsilon": EPSILON,
+            "value": {"array with NaN": [1.0, np.nan]},
+        },
+    ),
+    "dp_count": Spec(
+        privacy.dp_count,
+        {"n": 10, "epsilon": 1.0, "seed": 0, "backend": "numpy"},
+        {"n": COUNT, "epsilon": REAL, "seed": SEED, "backend": CHOICE},
+        extra={"epsilon": EPSILON},
+    ),
+    "dp_sum": Spec(
+        privacy.dp_sum,
+        {"values": X, "lower": 0.0, "upper": 5.0, "epsilon": 1.0, "seed": 0},
+        {"values": ARRAY, "lower": REAL, "upper": REAL, "epsilon": REAL, "seed": SEED},
+        extra={"epsilon": EPSILON, "upper": {"below lower": -1.0}},
+        valid_here={"values": {"2-D": "clipped and summed as a whole"}},
+    ),
+    "dp_mean": Spec(
+        privacy.dp_mean,
+        {"values": X, "lower": 0.0, "upper": 5.0, "epsilon": 1.0, "seed": 0},
+        {"values": ARRAY, "lower": REAL, "upper": REAL, "epsilon": REAL, "seed": SEED},
+        extra={"epsilon": EPSILON, "lower": {"above upper": 9.0}},
+    ),
+    "segment_report": Spec(
+        privacy.segment_report,
+        {
+            "frame": _PEOPLE,
+            "segment": "segment",
+            "value": "revenue",
+            "segments": ["loyal", "new", "lapsed"],
+            "lower": 0.0,
+            "upper": 200.0,
+            "epsilon": 1.0,
+            "unit": "id",
+            "seed": 0,
+        },
+        {
+            "frame": FRAME,
+            "segment": COLUMN,
+            "value": COLUMN,
+            "segments": NAMES,
+            "lower": REAL,
+            "upper": REAL,
+            "epsilon": REAL,
+            "unit": COLUMN,
+            "seed": SEED,
+        },
+        optional=("unit",),
+        extra={
+            "segments": {
+                "undeclared segment": ["loyal", "new"],
+                "twice": ["loyal", "loyal", "new", "lapsed"],
+            },
+            "epsilon": EPSILON,
+            "unit": {"not unique": "country"},
+            "value": {"text column": "country"},
+        },
+    ),
+    "PrivacyBudget": Spec(
+        privacy.PrivacyBudget, {"total": 1.0}, {"total": REAL}, extra={"total": EPSILON}
+    ),
+    "PrivacyBudget.spend": Spec(
+        _budget_spend,
+        {"epsilon": 0.5, "what": "counts"},
+        {"epsilon": REAL, "what": TEXT},
+        extra={"epsilon": {**EPSILON, "over budget": 2.0}},
+    ),
+    "consented": Spec(
+        privacy.consented,
+        {"frame": _PEOPLE, "opted_out": [2], "user": "id"},
+        {"frame": FRAME, "opted_out": OTHER, "user": COLUMN},
+        extra={"opted_out": {"one id": "17850", "None inside": [None], "None": None}},
+    ),
+    "DataInventory": Spec(
+        privacy.DataInventory,
+        {"key": _KEY},
+        {"key": OTHER},
+        extra={"key": {k: v for k, v in KEYS.items() if k != "None"}},
+    ),
+    "DataInventory.register": Spec(
+        _inventory_register,
+        {"name": "segments", "table": _PEOPLE, "user": "id", "pseudonymized": False},
+        {"name": TEXT, "table": FRAME, "user": COLUMN, "pseudonymized": FLAG},
+        extra={"name": {"already registered": "orders"}, "user": {"boolean ids": "id_flag"}},
+    ),
+    "DataInventory.erase": Spec(
+        _inventory_erase,
+        {"user_id": 1},
+        {"user_id": OTHER},
+        extra={"user_id": {"None": None, "NaN": float("nan"), "boolean": True, "fraction": 1.5}},
+    ),
+}
+
+
+def _noise_interval(**kwargs):
+    return privacy.dp_count(10, epsilon=1.0, seed=0).noise_interval(**kwargs)
+
+
+PRIVACY["DPRelease.noise_interval"] = Spec(
+    _noise_interval, {"level": 0.95}, {"level": REAL}, extra={"level": {"one": 1.0, "zero": 0.0}}
+)
+PRIVACY_NOT_CALLED = {
+    "BudgetExceededError": "exception class",
+    "DPRelease": "result class, built by dp_count, dp_sum and dp_mean",
+    "ErasureReceipt": "result class, built by DataInventory.erase",
+    "KAnonymity": "result class, built by k_anonymity",
+    "SegmentReport": "result class, built by segment_report",
+}
+
 # ============================================================================= xplab.workbook
 
 CHOICE_OPTIONS = {"first": "why the first", "second": "why the second"}
@@ -2084,6 +2318,14 @@ def _function() -> float:
     return 0.25
 
 
+NAMED_FUNCTIONS = {
+    "a list": [_function],
+    "a value, not a function": {"why": 0.25},
+    "empty message": {"": _function},
+    "message not text": {1: _function},
+}
+
+
 WORKBOOK: dict[str, Spec] = {
     "Exercise": Spec(
         workbook.Exercise,
@@ -2098,6 +2340,10 @@ WORKBOOK: dict[str, Spec] = {
             "exact": FLAG,
             "round_up": FLAG,
             "unit": TEXT,
+            "printed": OTHER,
+            "accept": OTHER,
+            "mistakes": OTHER,
+            "estimate": OTHER,
             "forbidden": OTHER,
             "hints": OTHER,
             "solution": OTHER,
@@ -2106,6 +2352,16 @@ WORKBOOK: dict[str, Spec] = {
         },
         optional=("kind",),
         extra={
+            "printed": {"a percent spec": ".1%", "not a spec": "abc", "int": 3, "None": None},
+            "accept": NAMED_FUNCTIONS,
+            "mistakes": NAMED_FUNCTIONS,
+            "estimate": {
+                "zero": 0.0,
+                "above 1": 1.5,
+                "numeric string": "0.1",
+                "boolean": True,
+                "NaN": float("nan"),
+            },
             "expected": {"a value": 0.25, "None": None},
             "cases": {"a tuple, not a list of tuples": (1, 2), "bare string": "ab", "int": 3},
             "checker": {"given with expected": lambda answer: None, "a value": 0.25},
@@ -2152,7 +2408,118 @@ WORKBOOK_NOT_CALLED = {
     "Feedback": "result class, built by Exercise.check",
     "Note": "result class, built by Exercise.hint and .solution",
     "Status": "enum of feedback states",
+    "Verified": "result class, built by Exercise.assert_correct and .assert_incorrect",
     "WorkbookError": "exception class",
+}
+
+# ============================================================================= xplab.progress
+
+PROGRESS: dict[str, Spec] = {
+    "progress": Spec(
+        xplab.progress.progress,
+        {"iterable": [1, 2, 3], "desc": "items"},
+        {"iterable": OTHER, "desc": OTHER, "total": COUNT, "enabled": FLAG},
+        optional=("total",),
+        extra={
+            "iterable": {"None": None, "int": 3, "string": "abc"},
+            "desc": {"None": None, "int": 1},
+        },
+    ),
+}
+
+# ============================================================================= xplab.calculators
+
+_POWER_KINDS = {
+    "baseline_rate": REAL,
+    "mde": REAL,
+    "alpha": REAL,
+    "power": REAL,
+    "relative": FLAG,
+    "n_per_group": REAL,
+}
+_POWER_EXTRA = {
+    "baseline_rate": {"above 1": 1.5},
+    "mde": {"treatment rate above 1": 0.95},
+    "power": {"at alpha": 0.05},
+    "n_per_group": {"zero": 0, "too small for any effect": 1.0},
+}
+_PEEK_KINDS = {
+    "n_looks": COUNT,
+    "alpha": REAL,
+    "method": CHOICE,
+    "effect": REAL,
+    "users_per_look": COUNT,
+    "n_experiments": COUNT,
+    "seed": SEED,
+}
+_PEEK_EXTRA = {
+    "n_looks": {"zero": 0, "above 200": 201},
+    "alpha": {"above 1": 1.5},
+    "users_per_look": {"one": 1},
+    "n_experiments": {"zero": 0, "above 200,000": 10**6},
+}
+_BANDIT_KINDS = {
+    "policy": CHOICE,
+    "means": ARRAY,
+    "epsilon": REAL,
+    "c": REAL,
+    "n_rounds": COUNT,
+    "n_runs": COUNT,
+    "seed": SEED,
+}
+_BANDIT_EXTRA = {
+    "means": {"one arm": [0.1], "above 1": [0.1, 1.5], "51 arms": [0.1] * 51},
+    "epsilon": {"above 1": 1.5, "negative": -0.1},
+    "c": {"zero": 0.0},
+    "n_rounds": {"zero": 0},
+    "n_runs": {"zero": 0, "above 100": 101},
+}
+_BANDIT_VALID = {"policy": "ucb1", "means": [0.1, 0.2], "n_rounds": 20, "n_runs": 1, "seed": 0}
+
+CALCULATORS: dict[str, Spec] = {
+    "power_plan": Spec(
+        calculators.power_plan,
+        {"baseline_rate": 0.1, "mde": 0.02, "n_per_group": 5_000},
+        {**_POWER_KINDS, "ratio": REAL, "alternative": CHOICE},
+        optional=("n_per_group",),
+        extra={**_POWER_EXTRA, "ratio": {"zero": 0.0}},
+    ),
+    "power_calculator": Spec(
+        calculators.power_calculator,
+        {"baseline_rate": 0.1, "mde": 0.05, "n_per_group": 5_000},
+        {**_POWER_KINDS, "treatment_share": REAL},
+        optional=("n_per_group",),
+        extra={
+            **_POWER_EXTRA,
+            "mde": {"treatment rate above 1": 10.0},
+            "treatment_share": {"one": 1.0, "zero": 0.0},
+        },
+    ),
+    "peeking_simulation": Spec(
+        calculators.peeking_simulation,
+        {"n_looks": 3, "n_experiments": 50, "seed": 0},
+        {**_PEEK_KINDS, "tau": REAL},
+        optional=("tau",),
+        extra={**_PEEK_EXTRA, "tau": {"zero": 0.0}},
+    ),
+    "peeking_simulator": Spec(
+        calculators.peeking_simulator,
+        {"n_looks": 3, "n_experiments": 50},
+        _PEEK_KINDS,
+        extra=_PEEK_EXTRA,
+    ),
+    "bandit_regret": Spec(
+        calculators.bandit_regret, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+    "bandit_playground": Spec(
+        calculators.bandit_playground, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+}
+CALCULATORS_NOT_CALLED = {
+    "BanditRegret": "result class",
+    "PeekingSimulation": "result class",
+    "PowerPlan": "result class",
+    "Calculator": "the control panel the three wrappers above return; their rows check its values",
 }
 
 # ============================================================================= the tests
@@ -2168,7 +2535,10 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
     "warehouse": (warehouse, WAREHOUSE, WAREHOUSE_NOT_CALLED, set()),
     "rollout": (xplab.rollout, ROLLOUT, ROLLOUT_NOT_CALLED, set()),
+    "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
+    "progress": (xplab.progress, PROGRESS, {}, set()),
+    "calculators": (calculators, CALCULATORS, CALCULATORS_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]
 ROWS = [(name, row) for name, (_, table, _, _) in TABLES.items() for row in table]
