@@ -271,9 +271,9 @@ def simulate_event_log(
     >>> import tempfile
     >>> log = simulate_event_log(tempfile.mkdtemp(), 1000, seed=7)
     >>> log.n_users, log.n_events
-    (1000, 9418)
+    (1000, 9558)
     >>> log.events().aggregate("event, count(*) AS n", "event").order("event").fetchall()
-    [('click', 471), ('exposure', 8901), ('order', 46)]
+    [('click', 463), ('exposure', 9037), ('order', 58)]
     """
     n = check_count(n_users, name="n_users", minimum=1)
     days = check_count(days, name="days", minimum=1)
