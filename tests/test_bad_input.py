@@ -1269,6 +1269,25 @@ def _model_rows(name: str, make: Any, *, similar: bool) -> dict[str, Spec]:
                 "exclude_items": {"2-D": [[10, 20]], "None inside": [10, None]},
             },
         ),
+        f"{name}.top_items": Spec(
+            model.top_items,
+            {"user_id": 1, "k": 2, "items": None, "exclude_items": None},
+            {
+                "user_id": OTHER,
+                "k": COUNT,
+                "exclude_seen": FLAG,
+                "on_unknown": CHOICE,
+                "items": OTHER,
+                "exclude_items": OTHER,
+            },
+            optional=("items", "exclude_items"),
+            extra={
+                "user_id": {"None": None, "a list": [1, 2], "NaN": np.nan},
+                "k": {"zero": 0},
+                "items": {**ITEM_IDS, "None": None},
+                "exclude_items": {"2-D": [[10, 20]], "None inside": [10, None]},
+            },
+        ),
         f"{name}.recommend_for_items": Spec(
             model.recommend_for_items,
             {"item_ids": [10, 20], "k": 2},

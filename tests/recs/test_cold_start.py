@@ -7,7 +7,7 @@ import pytest
 
 import xplab.recs._base as base
 from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, stratified_split
-from xplab.recs._base import top_k_columns
+from xplab.recs._topk import top_k_columns
 from xplab.recs.ease import gram_matrix, inverse_positive_definite
 
 MODELS = [

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -10,23 +11,39 @@ import pandas as pd
 from scipy import sparse
 
 from .._validate import as_real_array, check_choice, check_count
-from ._base import ItemItemMixin, Recommender, _check_ids, batch_size, top_k_columns
+from ._base import ItemItemMixin, Recommender, _check_ids, _threads, batch_size
+from ._topk import top_k_dense, top_k_sparse
+
+Block = tuple[np.ndarray, np.ndarray]  # a block of rows' top-k columns and their values
 
 
-def _top_k_rows(blocks: Iterable[tuple[int, np.ndarray]], k: int, shape: tuple[int, int]):
-    """Keep the k largest entries of each row (ties: lower column first) of
-    dense row blocks ``(first_row, block)``; the rest become sparse zeros."""
-    rows, cols, values = [], [], []
-    for first, block in blocks:
-        top = top_k_columns(block, k)
-        values.append(np.take_along_axis(block, top, axis=1).ravel())
-        rows.append(np.repeat(np.arange(first, first + block.shape[0]), top.shape[1]))
-        cols.append(top.ravel())
-    out = sparse.csr_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=shape
-    )
-    out.data = np.maximum(out.data, 0.0)  # negative similarities never vote
+def _neighbourhoods(
+    block: Callable[[int, int], Block], n_rows: int, n_cols: int, step: int
+) -> sparse.csr_matrix:
+    """Each row's top-k (columns and values from ``block(start, stop)``, rows
+    ``start:stop``) as a sparse matrix, computed a block of rows at a time on
+    up to ``_threads()`` threads; negative values become 0 (they never vote)."""
+    starts = list(range(0, n_rows, step))
+
+    def run(start: int) -> Block:
+        return block(start, min(n_rows, start + step))
+
+    if len(starts) > 1 and _threads() > 1:
+        with ThreadPoolExecutor(min(_threads(), len(starts))) as pool:
+            parts = list(pool.map(run, starts))
+    else:
+        parts = [run(start) for start in starts]
+    cols = np.concatenate([c for c, _ in parts])
+    values = np.concatenate([v for _, v in parts])
+    rows = np.repeat(np.arange(n_rows), cols.shape[1])
+    out = sparse.csr_matrix((values.ravel(), (rows, cols.ravel())), shape=(n_rows, n_cols))
+    out.data = np.maximum(out.data, 0.0)
     return out
+
+
+def _dense_top_k(block: np.ndarray, k: int) -> Block:
+    top = top_k_dense(block, k)
+    return top, np.take_along_axis(block, top, axis=1)
 
 
 class _SimilarityParts:
@@ -38,6 +55,17 @@ class _SimilarityParts:
         self.B.data = np.ones_like(self.B.data)
         self.R2 = self.R.multiply(self.R).tocsr()
         self.n_items = np.diff(self.B.indptr).astype(float)
+        self.BT = self.B.T.tocsr()  # items × users: B[rows] @ BT without a conversion per call
+
+    def binary_rows(self, start: int, stop: int, min_support: int) -> sparse.csr_matrix:
+        """Binary cosine of users ``start:stop`` with every user, as a sparse matrix
+        (the pairs with no common item, similarity 0, are not stored); entry for
+        entry the value :meth:`rows` computes."""
+        freq = self.B[start:stop] @ self.BT
+        rows = np.repeat(np.arange(start, stop), np.diff(freq.indptr))
+        sim = freq.data / np.sqrt(self.n_items[rows] * self.n_items[freq.indices])
+        sim[freq.data < min_support] = 0.0
+        return sparse.csr_matrix((sim, freq.indices, freq.indptr), shape=freq.shape)
 
     def rows(self, rows: np.ndarray, similarity: str, min_support: int) -> np.ndarray:
         """Dense similarity of users ``rows`` with every user (len(rows) × n_users)."""
@@ -203,15 +231,19 @@ class UserKNN(Recommender):
         # (20 GB at 50,000 users) never exists unless predict() needs it.
         n = X.shape[0]
 
-        def blocks() -> Iterator[tuple[int, np.ndarray]]:
-            step = batch_size(n)
-            for start in range(0, n, step):
-                rows = np.arange(start, min(n, start + step))
-                sim = self._parts.rows(rows, self.similarity, self.min_support)
-                sim[np.arange(rows.size), rows] = -np.inf  # a user is not their own neighbour
-                yield start, sim
+        def block(start: int, stop: int) -> Block:
+            if self.similarity == "binary":
+                # sparse rows: only pairs of users with an item in common are stored
+                sim = self._parts.binary_rows(start, stop, self.min_support)
+                self_pairs = sim.indices == np.repeat(np.arange(start, stop), np.diff(sim.indptr))
+                sim.data[self_pairs] = -np.inf  # a user is not their own neighbour
+                return top_k_sparse(sim.indptr, sim.indices, sim.data, self.k, n)
+            rows = np.arange(start, stop)
+            dense = self._parts.rows(rows, self.similarity, self.min_support)
+            dense[np.arange(rows.size), rows] = -np.inf
+            return _dense_top_k(dense, self.k)
 
-        self._neighbours = _top_k_rows(blocks(), self.k, (n, n))
+        self._neighbours = _neighbourhoods(block, n, n, batch_size(n))
         Xc = X.tocsc()
         dev = Xc.copy()
         dev.data = Xc.data - self.user_means_[Xc.indices]
@@ -295,7 +327,7 @@ class UserKNN(Recommender):
         # A new profile has liked items but no ratings: binary cosine with every user
         common = np.asarray((self._parts.B @ x.T).todense()).ravel()
         sim = common / np.sqrt(self._parts.n_items * x.nnz)
-        top = top_k_columns(sim[None, :], self.k)[0]
+        top = top_k_dense(sim[None, :], self.k)[0]
         weights = np.zeros_like(sim)
         weights[top] = np.maximum(sim[top], 0.0)
         return np.asarray(weights @ self._seen).ravel()
@@ -340,23 +372,21 @@ class ItemKNN(ItemItemMixin, Recommender):
         return {"k": self.k}
 
     def _fit(self) -> None:
-        B = self._seen.tocsc()
-        Bt = B.T.tocsr()
+        B = self._seen
+        Bt = B.T.tocsr()  # items × users
         norms = np.sqrt(self._popularity)
         n = B.shape[1]
 
-        def blocks() -> Iterator[tuple[int, np.ndarray]]:
-            step = batch_size(n)
-            for start in range(0, n, step):
-                stop = min(n, start + step)
-                # co-occurrence is symmetric: the columns of this block are its rows
-                co = (Bt @ B[:, start:stop]).toarray().T
-                sim = co / np.outer(norms[start:stop], norms)
-                sim[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-                yield start, sim
+        def block(start: int, stop: int) -> Block:
+            co = Bt[start:stop] @ B  # co-occurrence counts of items start:stop with every item
+            rows = np.repeat(np.arange(start, stop), np.diff(co.indptr))
+            sim = co.data / (norms[rows] * norms[co.indices])
+            sim[co.indices == rows] = -np.inf  # an item is not its own neighbour
+            return top_k_sparse(co.indptr, co.indices, sim, self.k, n)
 
-        neighbours = _top_k_rows(blocks(), self.k, (n, n))
-        self.sim_ = neighbours  # row j: the k items most similar to j
+        self.sim_ = _neighbourhoods(
+            block, n, n, batch_size(n)
+        )  # row j: the k items most similar to j
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray((self._seen[rows] @ self.sim_).todense())
