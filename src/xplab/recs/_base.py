@@ -176,11 +176,9 @@ class Recommender:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k columns and their scores of each row of ``scores`` (among ``candidates``)."""
         if candidates is not None:
-            scores = scores[:, candidates]
-            top = top_k_dense(scores, k)
-            return candidates[top], np.take_along_axis(scores, top, axis=1)
-        top = top_k_dense(scores, k, self._by_popularity[: _probe_size(k)])
-        return top, np.take_along_axis(scores, top, axis=1)
+            top, values = top_k_dense(scores[:, candidates], k)
+            return candidates[top], values
+        return top_k_dense(scores, k, self._by_popularity[: _probe_size(k)])
 
     def _rank(
         self, rows: np.ndarray, k: int, exclude_seen: bool, candidates: np.ndarray | None

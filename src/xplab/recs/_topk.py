@@ -13,18 +13,14 @@ routes below give *identical* results with less work:
 * :func:`top_k_sparse` does the same on the stored entries of CSR rows whose
   missing entries are zeros, never building the dense rows.
 
-Rows where the shortcut does not apply (fewer than k usable entries, a lower
-bound of -inf, or very many entries tied at the bound) go through the full
-:func:`top_k_columns`, so the result never depends on the route.
+Rows where the shortcut does not apply (fewer than k usable entries, or a
+lower bound of -inf) go through the full :func:`top_k_columns`, so the
+result never depends on the route.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-# A row whose shortcut leaves more than this many candidates (times k) is
-# ranked in full instead: it saves a huge padded block for a rare row.
-_CANDIDATES_PER_K = 64
 
 
 def top_k_columns(scores: np.ndarray, k: int, key: np.ndarray | None = None) -> np.ndarray:
@@ -62,118 +58,150 @@ def _full_sort(scores: np.ndarray, key: np.ndarray | None) -> np.ndarray:
     return np.lexsort((key, -scores), axis=1)
 
 
-def top_k_dense(scores: np.ndarray, k: int, probe: np.ndarray | None = None) -> np.ndarray:
-    """The result of :func:`top_k_columns`, computed on a few candidates per row.
+def top_k_dense(
+    scores: np.ndarray, k: int, probe: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The columns :func:`top_k_columns` selects, and their scores, found from a few
+    candidates per row.
 
     ``probe`` is a set of columns likely to hold high scores (the most
     popular items, say); its k-th largest value in each row is a lower bound
     on the row's k-th largest, so only the entries at or above it can be in
-    the top k. The bound is exact whatever the probe: a poor probe only
-    leaves more candidates.
+    the top k. The bound holds whatever the probe: a poor probe only leaves
+    more candidates.
     """
     n_rows, n_cols = scores.shape
     k = min(k, n_cols)
     if probe is None:
         probe = np.arange(0, n_cols, max(1, n_cols // 512))
     if n_rows == 0 or k == n_cols or probe.size < k or n_cols < 4 * probe.size:
-        return top_k_columns(scores, k)
+        top = top_k_columns(scores, k)
+        return top, np.take_along_axis(scores, top, axis=1)
     sample = scores[:, probe]
     bound = np.partition(sample, probe.size - k, axis=1)[:, probe.size - k]
     mask = scores >= bound[:, None]
-    counts = np.count_nonzero(mask, axis=1)
-    # -inf bounds (a probe mostly excluded) or many ties at the bound: rank in full
-    full = (counts > _CANDIDATES_PER_K * k) | ~np.isfinite(bound)
-    mask[full] = False
-    rows, cols = np.nonzero(mask)
-    out = np.empty((n_rows, k), dtype=np.intp)
-    if rows.size:
-        # candidates come in (row, column) order: a padded block whose column
-        # position order is the column order, so position ties are column ties
-        top, _ = _padded_top_k(rows, cols, scores[rows, cols], n_rows, k, sorted_columns=True)
-        out[~full] = top[~full]
+    # -inf bounds (a probe mostly excluded) or many entries at the bound: rank in full
+    full = ~np.isfinite(bound)
     if full.any():
-        out[full] = top_k_columns(scores[full], k)
-    return out
+        mask[full] = False
+    rows, cols = np.nonzero(mask)
+    out, out_values, done = _select(rows, cols, scores[rows, cols], n_rows, k)
+    rest = ~done
+    if rest.any():
+        top = top_k_columns(scores[rest], k)
+        out[rest] = top
+        out_values[rest] = np.take_along_axis(scores[rest], top, axis=1)
+    return out, out_values
 
 
-def _padded_top_k(
-    rows: np.ndarray,
-    cols: np.ndarray,
-    values: np.ndarray,
-    n_rows: int,
-    k: int,
-    *,
-    sorted_columns: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k columns (and values) of each row from its candidate entries, grouped by row.
+def _select(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's top k (highest value, then smaller column) among its candidate
+    entries, which hold every entry of the row at or above a lower bound on
+    its k-th value.
 
-    Every row with entries must have at least k of them. The entries are
-    placed in a padded rows × longest block (-inf padding) and ranked by
-    :func:`top_k_columns`; rows without entries get arbitrary columns (the
-    caller ignores them). With ``sorted_columns``, each row's entries come in
-    column order, so position ties are column ties.
+    ``rows`` is non-decreasing; a row with entries has at least k. The k-th
+    value of each row comes from a partial sort of its candidates (a padded
+    block; the rare much longer rows one at a time); the entries at or above
+    it (k plus ties) are sorted, and each row keeps its first k. Returns
+    columns, values and which rows had entries.
     """
     counts = np.bincount(rows, minlength=n_rows)
     starts = np.zeros(n_rows + 1, dtype=np.intp)
     np.cumsum(counts, out=starts[1:])
-    offset = np.arange(rows.size) - starts[rows]
-    block = np.full((n_rows, int(counts.max())), -np.inf)
-    block[rows, offset] = values
-    col = np.zeros(block.shape, dtype=np.intp)
-    col[rows, offset] = cols
-    # the -inf padding sits after every real entry and never ties with one
-    top = top_k_columns(block, k, key=None if sorted_columns else col)
-    return np.take_along_axis(col, top, axis=1), np.take_along_axis(block, top, axis=1)
+    kth = np.full(n_rows, -np.inf)
+    busy = counts > k
+    if busy.any():
+        wide = counts > max(4 * k, 4 * int(counts[busy].mean()))
+        narrow = np.flatnonzero(busy & ~wide)
+        if narrow.size:
+            local = np.full(n_rows, -1)
+            local[narrow] = np.arange(narrow.size)
+            inside = local[rows] >= 0
+            at = rows[inside]
+            width = int(counts[narrow].max())
+            block = np.full((narrow.size, width), -np.inf)
+            block[local[at], np.flatnonzero(inside) - starts[at]] = values[inside]
+            kth[narrow] = np.partition(block, width - k, axis=1)[:, width - k]
+        for row in np.flatnonzero(wide):
+            mine = values[starts[row] : starts[row + 1]]
+            kth[row] = np.partition(mine, mine.size - k)[mine.size - k]
+        keep = values >= kth[rows]
+        rows, cols, values = rows[keep], cols[keep], values[keep]
+    order = np.lexsort((cols, -values, rows))
+    cols, values = cols[order], values[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    done = counts > 0
+    first = (np.cumsum(counts) - counts)[done]
+    at = first[:, None] + np.arange(k)
+    out = np.zeros((n_rows, k), dtype=np.intp)
+    out_values = np.full((n_rows, k), -np.inf)
+    out[done], out_values[done] = cols[at], values[at]
+    return out, out_values, done
+
+
+def top_k_exact(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_k_columns` and the selected values, from each row's exact k-th
+    value (a partial sort of a copy of the block): for wide blocks without a
+    good probe, such as a batch of similarity rows."""
+    n_rows, n_cols = block.shape
+    k = min(k, n_cols)
+    if n_rows == 0 or k == n_cols:
+        top = top_k_columns(block, k)
+        return top, np.take_along_axis(block, top, axis=1)
+    kth = np.partition(block, n_cols - k, axis=1)[:, n_cols - k]
+    rows, cols = np.nonzero(block >= kth[:, None])
+    out, values, _ = _select(rows, cols, block[rows, cols], n_rows, k)
+    return out, values
 
 
 def top_k_sparse(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: int, n_cols: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`top_k_columns` of CSR rows (missing entries are 0) without densifying them.
+    """:func:`top_k_columns` of CSR rows (missing entries are 0) without densifying
+    them; returns the columns and their values.
 
-    Returns the columns and their values. A row with at least k positive
-    stored entries has its top k among those and is ranked from them
-    (indices in any order); the others (where zeros, or negative entries,
-    complete the list), and rows with very many entries tied at the bound,
-    are densified and ranked in full.
+    A row with at least k positive stored entries has its top k among those
+    and is ranked from them (indices in any order): a lower bound on its k-th
+    value is the k-th largest of an evenly spread sample of its entries, and
+    only the entries at or above it are sorted. The other rows (where zeros,
+    or negative entries, complete the list) are densified and ranked in full.
     """
     n_rows = indptr.size - 1
     k = min(k, n_cols)
-    out = np.empty((n_rows, k), dtype=np.intp)
-    out_values = np.empty((n_rows, k))
-    row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
-    positive = data > 0
-    n_positive = np.bincount(row_of[positive], minlength=n_rows)
-    fallback = n_positive < k
-    keep = positive & ~fallback[row_of]
-    if keep.any():
-        rows, cols, values = row_of[keep], indices[keep], data[keep]
-        # a lower bound on each row's k-th largest: the k-th largest of its first entries
-        counts = np.bincount(rows, minlength=n_rows)
-        starts = np.zeros(n_rows + 1, dtype=np.intp)
-        np.cumsum(counts, out=starts[1:])
-        width = min(int(counts.max()), max(8 * k, 256))
-        position = starts[:-1, None] + np.arange(width)
-        inside = np.arange(width) < counts[:, None]
-        sample = np.where(inside, values[np.minimum(position, values.size - 1)], -np.inf)
+    counts = np.diff(indptr)
+    out = np.zeros((n_rows, k), dtype=np.intp)
+    out_values = np.full((n_rows, k), -np.inf)
+    width = min(int(counts.max(initial=0)), max(8 * k, 1024))
+    if width >= k:
+        step = np.arange(width)
+        offset = np.where(counts[:, None] > width, step * counts[:, None] // width, step)
+        inside = step < counts[:, None]
+        sample = np.where(
+            inside, data[np.minimum(indptr[:-1, None] + offset, data.size - 1)], -np.inf
+        )
         bound = np.partition(sample, width - k, axis=1)[:, width - k]
-        candidate = values >= bound[rows]
-        rows, cols, values = rows[candidate], cols[candidate], values[candidate]
-        many = np.bincount(rows, minlength=n_rows) > _CANDIDATES_PER_K * k
-        if many.any():
-            fallback |= many
-            rows, cols, values = rows[~many[rows]], cols[~many[rows]], values[~many[rows]]
-        if rows.size:
-            top, top_values = _padded_top_k(rows, cols, values, n_rows, k, sorted_columns=False)
-            out[~fallback] = top[~fallback]
-            out_values[~fallback] = top_values[~fallback]
+    else:
+        bound = np.zeros(n_rows)
+    # a sample with fewer than k positive entries: the row's candidates are all its
+    # positive entries (if it has k of them; the others are ranked densely below)
+    low = bound <= 0
+    if low.any():
+        bound[low] = np.nextafter(0.0, 1.0)
+    candidate = np.flatnonzero(data >= np.repeat(bound, counts))
+    rows = np.searchsorted(indptr, candidate, side="right") - 1
+    fallback = np.bincount(rows, minlength=n_rows) < k
+    if not fallback.all():
+        use = ~fallback[rows]
+        out, out_values, _ = _select(
+            rows[use], indices[candidate[use]], data[candidate[use]], n_rows, k
+        )
     if fallback.any():
         fallback_rows = np.flatnonzero(fallback)
-        local = np.full(n_rows, -1)
-        local[fallback_rows] = np.arange(fallback_rows.size)
-        take = fallback[row_of]
         dense = np.zeros((fallback_rows.size, n_cols))
-        dense[local[row_of[take]], indices[take]] = data[take]
+        for i, row in enumerate(fallback_rows):
+            dense[i, indices[indptr[row] : indptr[row + 1]]] = data[indptr[row] : indptr[row + 1]]
         top = top_k_columns(dense, k)
         out[fallback_rows] = top
         out_values[fallback_rows] = np.take_along_axis(dense, top, axis=1)

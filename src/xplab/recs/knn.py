@@ -12,7 +12,11 @@ from scipy import sparse
 
 from .._validate import as_real_array, check_choice, check_count
 from ._base import ItemItemMixin, Recommender, _check_ids, _threads, batch_size
-from ._topk import top_k_dense, top_k_sparse
+from ._topk import top_k_dense, top_k_exact, top_k_sparse
+
+# An item that more than this share of users have is counted in a dense matrix
+# product when UserKNN counts common items (see _SimilarityParts).
+_DENSE_ITEM_SHARE = 0.05
 
 Block = tuple[np.ndarray, np.ndarray]  # a block of rows' top-k columns and their values
 
@@ -41,11 +45,6 @@ def _neighbourhoods(
     return out
 
 
-def _dense_top_k(block: np.ndarray, k: int) -> Block:
-    top = top_k_dense(block, k)
-    return top, np.take_along_axis(block, top, axis=1)
-
-
 class _SimilarityParts:
     """The sparse pieces every similarity is built from, computed once."""
 
@@ -55,25 +54,34 @@ class _SimilarityParts:
         self.B.data = np.ones_like(self.B.data)
         self.R2 = self.R.multiply(self.R).tocsr()
         self.n_items = np.diff(self.B.indptr).astype(float)
-        self.BT = self.B.T.tocsr()  # items × users: B[rows] @ BT without a conversion per call
+        # Common items of two users, |I_u ∩ I_v|, split by item: the items that
+        # many users have (a dense users × few-items 0/1 matrix: one float32
+        # matrix product, exact for counts below 2**24) and the long tail (a
+        # sparse product, whose cost grows with the square of each item's users).
+        users_per_item = np.bincount(self.B.indices, minlength=self.B.shape[1])
+        head = users_per_item > _DENSE_ITEM_SHARE * self.B.shape[0]
+        self._head = np.ascontiguousarray(self.B[:, head].toarray(), dtype=np.float32)
+        self._tail = sparse.csr_matrix(self.B[:, ~head], dtype=np.float32)
+        self._tail_t = self._tail.T.tocsr()
 
-    def binary_rows(self, start: int, stop: int, min_support: int) -> sparse.csr_matrix:
-        """Binary cosine of users ``start:stop`` with every user, as a sparse matrix
-        (the pairs with no common item, similarity 0, are not stored); entry for
-        entry the value :meth:`rows` computes."""
-        freq = self.B[start:stop] @ self.BT
-        rows = np.repeat(np.arange(start, stop), np.diff(freq.indptr))
-        sim = freq.data / np.sqrt(self.n_items[rows] * self.n_items[freq.indices])
-        sim[freq.data < min_support] = 0.0
-        return sparse.csr_matrix((sim, freq.indices, freq.indptr), shape=freq.shape)
+    def common_items(self, rows: np.ndarray) -> np.ndarray:
+        """|I_u ∩ I_v| for users ``rows`` and every user (dense, float64: exact counts)."""
+        freq = (self._head[rows] @ self._head.T).astype(float)
+        tail = self._tail[rows] @ self._tail_t
+        local = np.repeat(np.arange(rows.size), np.diff(tail.indptr))
+        freq[local, tail.indices] += tail.data  # (row, column) pairs are unique
+        return freq
 
     def rows(self, rows: np.ndarray, similarity: str, min_support: int) -> np.ndarray:
         """Dense similarity of users ``rows`` with every user (len(rows) × n_users)."""
         R, B, R2 = self.R, self.B, self.R2
         Bb = B[rows]
-        freq = (Bb @ B.T).toarray()
+        freq = self.common_items(rows)
         if similarity == "binary":
-            num, den2 = freq, np.outer(self.n_items[rows], self.n_items)
+            # |I_uv| / √(|I_u||I_v|), in place: every training user has an item
+            sim = np.multiply(self.n_items[rows, None], self.n_items[None, :])
+            np.sqrt(sim, out=sim)
+            np.divide(freq, sim, out=sim)
         else:
             prods = (R[rows] @ R.T).toarray()
             sq_uv = (R2[rows] @ B.T).toarray()  # Σ_{i ∈ I_uv} r_ui²
@@ -85,9 +93,10 @@ class _SimilarityParts:
                 s_vu = (Bb @ R.T).toarray()
                 num = freq * prods - s_uv * s_vu
                 den2 = (freq * sq_uv - s_uv**2) * (freq * sq_vu - s_vu**2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sim = np.where(den2 > 0, num / np.sqrt(np.where(den2 > 0, den2, 1.0)), 0.0)
-        sim[freq < min_support] = 0.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sim = np.where(den2 > 0, num / np.sqrt(np.where(den2 > 0, den2, 1.0)), 0.0)
+        if min_support > 1:
+            sim[freq < min_support] = 0.0
         sim[np.arange(rows.size), rows] = 1.0
         return sim
 
@@ -232,16 +241,10 @@ class UserKNN(Recommender):
         n = X.shape[0]
 
         def block(start: int, stop: int) -> Block:
-            if self.similarity == "binary":
-                # sparse rows: only pairs of users with an item in common are stored
-                sim = self._parts.binary_rows(start, stop, self.min_support)
-                self_pairs = sim.indices == np.repeat(np.arange(start, stop), np.diff(sim.indptr))
-                sim.data[self_pairs] = -np.inf  # a user is not their own neighbour
-                return top_k_sparse(sim.indptr, sim.indices, sim.data, self.k, n)
             rows = np.arange(start, stop)
-            dense = self._parts.rows(rows, self.similarity, self.min_support)
-            dense[np.arange(rows.size), rows] = -np.inf
-            return _dense_top_k(dense, self.k)
+            sim = self._parts.rows(rows, self.similarity, self.min_support)
+            sim[np.arange(rows.size), rows] = -np.inf  # a user is not their own neighbour
+            return top_k_exact(sim, self.k)
 
         self._neighbours = _neighbourhoods(block, n, n, batch_size(n))
         Xc = X.tocsc()
@@ -327,7 +330,7 @@ class UserKNN(Recommender):
         # A new profile has liked items but no ratings: binary cosine with every user
         common = np.asarray((self._parts.B @ x.T).todense()).ravel()
         sim = common / np.sqrt(self._parts.n_items * x.nnz)
-        top = top_k_dense(sim[None, :], self.k)[0]
+        top = top_k_dense(sim[None, :], self.k)[0][0]
         weights = np.zeros_like(sim)
         weights[top] = np.maximum(sim[top], 0.0)
         return np.asarray(weights @ self._seen).ravel()
@@ -372,7 +375,7 @@ class ItemKNN(ItemItemMixin, Recommender):
         return {"k": self.k}
 
     def _fit(self) -> None:
-        B = self._seen
+        B = sparse.csr_matrix(self._seen, dtype=np.float32)  # counts of users: exact
         Bt = B.T.tocsr()  # items × users
         norms = np.sqrt(self._popularity)
         n = B.shape[1]
