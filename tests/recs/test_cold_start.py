@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import xplab.recs._base as base
-from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, stratified_split
+from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, ease, stratified_split
 from xplab.recs._topk import top_k_columns
 from xplab.recs.ease import gram_matrix, inverse_positive_definite
 
@@ -185,5 +185,21 @@ def test_blocked_gram_and_inverse(monkeypatch):
     assert inv.flags.c_contiguous  # row slices and sparse @ dense without copies
     assert np.allclose(inv, np.linalg.inv(ref), atol=1e-12)
     assert np.array_equal(inv, inv.T)
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        inverse_positive_definite(-np.eye(3))
+
+
+@pytest.mark.skipif(ease._numpy_lapack() is None, reason="NumPy's OpenBLAS routines not found")
+def test_threaded_inverse_uses_numpys_lapack(monkeypatch):
+    # the route large item sets take: NumPy's own OpenBLAS, multithreaded, in place
+    rng = np.random.default_rng(5)
+    X = (rng.random((300, 120)) < 0.2).astype(float)
+    ref = np.linalg.inv(X.T @ X + 3.0 * np.eye(120))
+    monkeypatch.setattr(ease, "_THREADED_FROM", 0)
+    gram = gram_matrix(X, l2=3.0)
+    inv = inverse_positive_definite(gram)
+    assert np.shares_memory(inv, gram) and inv.flags.c_contiguous
+    assert np.array_equal(inv, inv.T)
+    assert np.allclose(inv, ref, atol=1e-12)
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
         inverse_positive_definite(-np.eye(3))

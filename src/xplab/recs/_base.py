@@ -46,7 +46,9 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     if ids is None:
         raise ValueError(f"{name} must be an id or a list of ids, got None")
     if isinstance(ids, str | bytes) or not np.iterable(ids):
-        ids = [ids]
+        if pd.isna(ids):
+            raise ValueError(f"{name} has missing ids (None or NaN)")
+        return np.asarray([ids])
     out = np.asarray(list(ids) if not isinstance(ids, np.ndarray | pd.Series) else ids)
     if out.ndim != 1:
         raise ValueError(f"{name} must be a one-dimensional list of ids, got shape {out.shape}")
@@ -56,6 +58,29 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     if pd.isna(out).any():
         raise ValueError(f"{name} has missing ids (None or NaN)")
     return out
+
+
+def sparse_rows(X: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """``X[rows]``, without SciPy's fancy-indexing overhead for a single row."""
+    if rows.size == 1:
+        return X[int(rows[0]) : int(rows[0]) + 1]
+    return X[rows]
+
+
+def sparse_product_rows(X: sparse.csr_matrix, rows: np.ndarray, S: sparse.csr_matrix) -> np.ndarray:
+    """``(X[rows] @ S).toarray()``: for a single row, the same sums in the same
+    order as SciPy's sparse product (every contribution ``X[r, j] * S[j, c]``,
+    j in stored order, added to a zero), accumulated by ``np.bincount``
+    without building the sparse matrices."""
+    if rows.size != 1:
+        return (X[rows] @ S).toarray()
+    start, stop = X.indptr[rows[0]], X.indptr[rows[0] + 1]
+    cols, weights = X.indices[start:stop], X.data[start:stop]
+    first = S.indptr[cols]
+    lengths = S.indptr[cols + 1] - first
+    at = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+    values = S.data[at] * np.repeat(weights, lengths)
+    return np.bincount(S.indices[at], weights=values, minlength=S.shape[1])[None, :]
 
 
 class Recommender:
@@ -91,6 +116,8 @@ class Recommender:
         # items by popularity (ties: smaller index first): the popular list, and the
         # probe columns that bound each user's k-th score (see _topk.top_k_dense)
         self._by_popularity = np.argsort(-self._popularity, kind="stable")
+        self._popularity_rank = np.empty_like(self._by_popularity)
+        self._popularity_rank[self._by_popularity] = np.arange(self._by_popularity.size)
         self._item_ids = self.items_.to_numpy()
         self._fit()
         return self
@@ -163,6 +190,9 @@ class Recommender:
     def _mask_seen(self, scores: np.ndarray, rows: np.ndarray) -> None:
         """Set each user's training items to −inf, in place (rows of ``scores`` = ``rows``)."""
         indptr, indices = self._seen.indptr, self._seen.indices
+        if rows.size == 1:
+            scores[0, indices[indptr[rows[0]] : indptr[rows[0] + 1]]] = -np.inf
+            return
         starts = indptr[rows]
         lengths = indptr[rows + 1] - starts
         local = np.repeat(np.arange(rows.size), lengths)
@@ -199,17 +229,27 @@ class Recommender:
         k items they have not seen, found among the first k + 64 (a user who
         has seen more of those is ranked over the whole order).
         """
-        order = self._by_popularity
+        order, position = self._by_popularity, self._popularity_rank
         if candidates is not None:
             allowed = np.zeros(len(self.items_), dtype=bool)
             allowed[candidates] = True
             order = order[allowed[order]]
+            position = np.full(len(self.items_), order.size)  # excluded items: past the end
+            position[order] = np.arange(order.size)
         k = min(k, order.size)
         if rows is None:
             return order[None, :k], self._popularity[order[None, :k]]
-        position = np.full(len(self.items_), order.size)  # excluded items: past the end
-        position[order] = np.arange(order.size)
         indptr, indices = self._seen.indptr, self._seen.indices
+        if rows.size == 1:
+            seen = position[indices[indptr[rows[0]] : indptr[rows[0] + 1]]]
+            head = np.ones(min(order.size, k + seen.size), dtype=bool)
+            head[seen[seen < head.size]] = False
+            top = order[: head.size][head][:k]
+            scores = np.full((1, k), -np.inf)
+            scores[0, : top.size] = self._popularity[top]
+            cols = np.zeros((1, k), dtype=np.intp)
+            cols[0, : top.size] = top
+            return cols, scores
         cols = np.empty((rows.size, k), dtype=np.intp)
         scores = np.empty((rows.size, k))
         todo = np.arange(rows.size)
@@ -242,6 +282,8 @@ class Recommender:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k columns and scores for every row (−1: unknown, the popular list)."""
         k = min(k, len(self.items_) if candidates is None else candidates.size)
+        if rows.size == 1 and rows[0] >= 0:
+            return self._rank(rows, k, exclude_seen, candidates)
         cols = np.empty((rows.size, k), dtype=np.intp)
         scores = np.empty((rows.size, k))
         unknown = rows < 0

@@ -77,6 +77,8 @@ def top_k_dense(
     if n_rows == 0 or k == n_cols or probe.size < k or n_cols < 4 * probe.size:
         top = top_k_columns(scores, k)
         return top, np.take_along_axis(scores, top, axis=1)
+    if n_rows == 1:
+        return _top_k_row(scores[0], k, probe)
     sample = scores[:, probe]
     bound = np.partition(sample, probe.size - k, axis=1)[:, probe.size - k]
     mask = scores >= bound[:, None]
@@ -92,6 +94,18 @@ def top_k_dense(
         out[rest] = top
         out_values[rest] = np.take_along_axis(scores[rest], top, axis=1)
     return out, out_values
+
+
+def _top_k_row(row: np.ndarray, k: int, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_k_dense` of a single row: bound, candidates, one sort."""
+    bound = np.partition(row[probe], probe.size - k)[probe.size - k]
+    if not np.isfinite(bound):
+        top = top_k_columns(row[None, :], k)
+        return top, row[top]
+    candidates = np.flatnonzero(row >= bound)
+    values = row[candidates]
+    order = np.lexsort((candidates, -values))[:k]
+    return candidates[order][None, :], values[order][None, :]
 
 
 def _select(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import os
 from typing import Any
 
 import numpy as np
 from scipy import linalg, sparse
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
 
 from .._validate import check_bool, check_positive
-from ._base import ItemItemMixin, Recommender, batch_size
+from ._base import ItemItemMixin, Recommender, batch_size, sparse_rows
 
 
 def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
@@ -31,29 +34,86 @@ def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
     return gram
 
 
+# Below this many items the factorization runs on one thread: it takes a second
+# or two, and one thread gives the same bits on every machine (threads change the
+# last bits of B with their number, and with them the order of near-tied items).
+_THREADED_FROM = 4096
+
+
+@functools.cache
+def _numpy_lapack() -> tuple[Any, Any] | None:
+    """NumPy's own LAPACK ``dpotrf`` and ``dpotri``, or None.
+
+    NumPy's wheels bundle an OpenBLAS with 64-bit integers (``scipy-openblas64``,
+    symbols ``scipy_dpotrf_64_``), separate from the 32-bit-integer OpenBLAS in
+    SciPy's wheels, whose multithreaded ``potrf`` and ``getri`` crashed
+    (segmentation fault) at 16,000-20,000 items on our machines. NumPy does not
+    expose ``potrf``/``potri`` themselves, so they are called through ctypes;
+    elsewhere (another BLAS, another platform) this returns None and the
+    single-threaded SciPy route is used.
+    """
+    for info in threadpool_info():
+        path = info.get("filepath") or ""
+        if info.get("internal_api") != "openblas" or not os.path.basename(path).startswith(
+            "libscipy_openblas64_"
+        ):
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            routines = lib.scipy_dpotrf_64_, lib.scipy_dpotri_64_
+        except (OSError, AttributeError):
+            return None
+        i64 = ctypes.POINTER(ctypes.c_int64)
+        for routine in routines:
+            routine.argtypes = [ctypes.c_char_p, i64, ctypes.c_void_p, i64, i64, ctypes.c_size_t]
+            routine.restype = None
+        return routines
+    return None
+
+
+def _lapack_in_place(routine: Any, a: np.ndarray) -> int:
+    """Run a Fortran LAPACK routine (uplo, n, a, lda, info) on the upper triangle of
+    the Fortran-ordered array ``a``, in place; returns ``info``."""
+    n = ctypes.c_int64(a.shape[0])
+    info = ctypes.c_int64(0)
+    routine(b"U", ctypes.byref(n), a.ctypes.data, ctypes.byref(n), ctypes.byref(info), 1)
+    return int(info.value)
+
+
 def inverse_positive_definite(matrix: np.ndarray) -> np.ndarray:
     """The inverse of a symmetric positive-definite matrix, computed in place.
 
     A Cholesky factorization and LAPACK ``potri`` on the one array: no second
-    n × n matrix (NumPy's ``inv`` holds four while it works). LAPACK runs on
-    one thread here: SciPy's wheels bundle an OpenBLAS with 32-bit integers
-    which, multithreaded, crashed (segmentation fault) in ``getri``
-    (``scipy.linalg.inv``) and in ``potrf`` from 16,000-20,000 items on our
-    machines; single-threaded it does not (checked at 20,000 items in
-    ``benchmarks/bench_recs_scale.py``). On two cores the single-threaded
-    Cholesky route (n³ flops) takes about as long as a two-thread LU
-    inverse (2.7 n³).
+    n × n matrix (NumPy's ``inv`` holds four while it works), n³ flops. From
+    4,096 rows it runs multithreaded on NumPy's own OpenBLAS (64-bit
+    integers; see :func:`_numpy_lapack`): checked without a crash at 16,000,
+    20,000 and 25,000 items in ``benchmarks/bench_recs_ease_fit.py``. SciPy's
+    bundled OpenBLAS (32-bit integers) crashed (segmentation fault) in
+    ``potrf`` and ``getri`` with two threads from 16,000-20,000 items, so it
+    is only used on one thread: for smaller matrices (the same bits on every
+    machine) and where NumPy's routines are not found.
     """
     n = matrix.shape[0]
     a = matrix.T  # symmetric: the Fortran-ordered view is the same matrix, no copy
-    potrf, potri = linalg.get_lapack_funcs(("potrf", "potri"), (a,))
-    with threadpool_limits(limits=1, user_api="blas"):
-        c, info = potrf(a, lower=False, clean=False, overwrite_a=True)
-        if info != 0:
+    lapack = _numpy_lapack() if n >= _THREADED_FROM and a.flags.f_contiguous else None
+    if lapack is not None:
+        info = _lapack_in_place(lapack[0], a)
+        if info == 0:
+            info = _lapack_in_place(lapack[1], a)
+        elif info > 0:
             raise np.linalg.LinAlgError(
                 f"the Gram matrix is not positive definite (LAPACK potrf info={info})"
             )
-        inv, info = potri(c, lower=False, overwrite_c=True)
+        inv = a
+    else:
+        potrf, potri = linalg.get_lapack_funcs(("potrf", "potri"), (a,))
+        with threadpool_limits(limits=1, user_api="blas"):
+            c, info = potrf(a, lower=False, clean=False, overwrite_a=True)
+            if info != 0:
+                raise np.linalg.LinAlgError(
+                    f"the Gram matrix is not positive definite (LAPACK potrf info={info})"
+                )
+            inv, info = potri(c, lower=False, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"LAPACK potri failed with info={info}")
     # potri fills the upper triangle only; mirror it a block of rows at a time
@@ -128,7 +188,7 @@ class EASE(ItemItemMixin, Recommender):
         self.B_ = P
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self._input[rows] @ self.B_)
+        return np.asarray(sparse_rows(self._input, rows) @ self.B_)
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(x @ self.B_)

@@ -11,12 +11,22 @@ import pandas as pd
 from scipy import sparse
 
 from .._validate import as_real_array, check_choice, check_count
-from ._base import ItemItemMixin, Recommender, _check_ids, _threads, batch_size
-from ._topk import top_k_dense, top_k_exact, top_k_sparse
+from ._base import (
+    ItemItemMixin,
+    Recommender,
+    _check_ids,
+    _threads,
+    batch_size,
+    sparse_product_rows,
+)
+from ._topk import _select, top_k_columns, top_k_dense, top_k_exact, top_k_sparse
 
 # An item that more than this share of users have is counted in a dense matrix
 # product when UserKNN counts common items (see _SimilarityParts).
 _DENSE_ITEM_SHARE = 0.05
+# One step of SciPy's sparse × sparse product costs about this many steps of its
+# sparse × dense product (measured on two cores; see ItemKNN._fit).
+_SPARSE_STEP_COST = 10
 
 Block = tuple[np.ndarray, np.ndarray]  # a block of rows' top-k columns and their values
 
@@ -65,12 +75,43 @@ class _SimilarityParts:
         self._tail_t = self._tail.T.tocsr()
 
     def common_items(self, rows: np.ndarray) -> np.ndarray:
-        """|I_u ∩ I_v| for users ``rows`` and every user (dense, float64: exact counts)."""
-        freq = (self._head[rows] @ self._head.T).astype(float)
-        tail = self._tail[rows] @ self._tail_t
-        local = np.repeat(np.arange(rows.size), np.diff(tail.indptr))
-        freq[local, tail.indices] += tail.data  # (row, column) pairs are unique
+        """|I_u ∩ I_v| for users ``rows`` and every user (dense float32: exact counts)."""
+        freq = self._head[rows] @ self._head.T
+        freq += (self._tail[rows] @ self._tail_t).toarray()
         return freq
+
+    def binary_neighbours(self, rows: np.ndarray, k: int, min_support: int) -> Block:
+        """The k most similar other users of each user in ``rows`` by binary cosine:
+        the selection ``top_k_columns`` makes on the rows of :meth:`rows` with the
+        user itself at −inf, and the similarities, computed only for candidates.
+
+        Candidates come from a float32 proxy, |I_uv| / √|I_v| (the row's own
+        √|I_u| does not change its order), within 1e-6 of its k-th largest:
+        the proxy is within 1.3e-7 (relative) of the similarity × √|I_u|, so
+        every true top-k entry is a candidate. Their similarities are then
+        computed exactly as :meth:`rows` does and sorted. Rows with fewer than
+        k positive similarities are computed densely.
+        """
+        freq = self.common_items(rows)
+        proxy = freq * (1.0 / np.sqrt(self.n_items)).astype(np.float32)
+        if min_support > 1:
+            proxy[freq < min_support] = 0.0
+        proxy[np.arange(rows.size), rows] = -np.inf
+        n = proxy.shape[1]
+        k = min(k, n)
+        kth = np.partition(proxy, n - k, axis=1)[:, n - k]
+        dense = kth <= 0
+        bound = np.where(dense, np.inf, kth * np.float32(1 - 1e-6)).astype(np.float32)
+        local, cols = np.nonzero(proxy >= bound[:, None])
+        sim = freq[local, cols] / np.sqrt(self.n_items[rows[local]] * self.n_items[cols])
+        out, values, _ = _select(local, cols, sim, rows.size, k)
+        if dense.any():
+            full = self.rows(rows[dense], "binary", min_support)
+            full[np.arange(full.shape[0]), rows[dense]] = -np.inf
+            top = top_k_columns(full, k)
+            out[dense] = top
+            values[dense] = np.take_along_axis(full, top, axis=1)
+        return out, values
 
     def rows(self, rows: np.ndarray, similarity: str, min_support: int) -> np.ndarray:
         """Dense similarity of users ``rows`` with every user (len(rows) × n_users)."""
@@ -242,6 +283,8 @@ class UserKNN(Recommender):
 
         def block(start: int, stop: int) -> Block:
             rows = np.arange(start, stop)
+            if self.similarity == "binary":
+                return self._parts.binary_neighbours(rows, self.k, self.min_support)
             sim = self._parts.rows(rows, self.similarity, self.min_support)
             sim[np.arange(rows.size), rows] = -np.inf  # a user is not their own neighbour
             return top_k_exact(sim, self.k)
@@ -337,7 +380,7 @@ class UserKNN(Recommender):
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         if self.rank_by == "votes":
-            return np.asarray((self._neighbours[rows] @ self._seen).todense())
+            return sparse_product_rows(self._neighbours, rows, self._seen)
         scores = np.empty((rows.size, len(self.items_)))
         for col in range(len(self.items_)):
             scores[:, col] = self._predict_rows(rows, col)
@@ -379,20 +422,34 @@ class ItemKNN(ItemItemMixin, Recommender):
         Bt = B.T.tocsr()  # items × users
         norms = np.sqrt(self._popularity)
         n = B.shape[1]
+        # The co-occurrence row of item i costs a sparse product Σ_{u ∈ U_i} |I_u|
+        # steps, or a sparse × dense product of all interactions once: the second
+        # is cheaper (about 10× per step) for the items with the heaviest rows.
+        steps = Bt @ np.diff(self._seen.indptr).astype(float)
+        heavy = steps * _SPARSE_STEP_COST > B.nnz
 
         def block(start: int, stop: int) -> Block:
-            co = Bt[start:stop] @ B  # co-occurrence counts of items start:stop with every item
-            rows = np.repeat(np.arange(start, stop), np.diff(co.indptr))
-            sim = co.data / (norms[rows] * norms[co.indices])
-            sim[co.indices == rows] = -np.inf  # an item is not its own neighbour
-            return top_k_sparse(co.indptr, co.indices, sim, self.k, n)
+            rows = np.arange(start, stop)
+            out = np.empty((rows.size, min(self.k, n)), dtype=np.intp)
+            values = np.empty(out.shape)
+            dense, light = heavy[rows], ~heavy[rows]
+            if light.any():
+                co = Bt[rows[light]] @ B  # co-occurrence of these items with every item
+                own = np.repeat(rows[light], np.diff(co.indptr))
+                sim = co.data / (norms[own] * norms[co.indices])
+                sim[co.indices == own] = -np.inf  # an item is not its own neighbour
+                out[light], values[light] = top_k_sparse(co.indptr, co.indices, sim, self.k, n)
+            if dense.any():
+                co = (Bt @ B[:, rows[dense]].toarray()).T
+                sim = co / np.outer(norms[rows[dense]], norms)
+                sim[np.arange(co.shape[0]), rows[dense]] = -np.inf
+                out[dense], values[dense] = top_k_exact(sim, self.k)
+            return out, values
 
-        self.sim_ = _neighbourhoods(
-            block, n, n, batch_size(n)
-        )  # row j: the k items most similar to j
+        self.sim_ = _neighbourhoods(block, n, n, batch_size(n))  # row j: its k nearest items
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray((self._seen[rows] @ self.sim_).todense())
+        return sparse_product_rows(self._seen, rows, self.sim_)
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray((x @ self.sim_).todense())
