@@ -8,8 +8,8 @@ one of 40 tastes and each user draws 60 % of their items from their own
 taste (so a model can beat popularity). 20 % of each user's items are held
 out (``stratified_split``, seed 0) to score P@10.
 
-Every model runs in its own process (the data are generated once, cached in
-a temporary file), one after the other, with BLAS on 2 threads for xplab (EASE's
+Every model runs in its own processes (the data are generated once, cached in
+a temporary file), one model after the other, with BLAS on 2 threads for xplab (EASE's
 factorization uses both cores) and implicit's own 2 threads with BLAS on 1
 (as implicit recommends). Measured per model:
 
@@ -17,7 +17,9 @@ factorization uses both cores) and implicit's own 2 threads with BLAS on 1
 * recommend all: the top 10 of every training user, seen items excluded
   (xplab: ``recommend(all users)``, a DataFrame; implicit:
   ``recommend(all users, user_items)``, two arrays), s and users/s;
-* peak memory of recommend all, two ways: (1) the peak resident set size
+* peak memory of recommend all, in a second, fresh process that only loads
+  the data and the pickled fitted model (so memory the fit freed cannot
+  hide what the call needs), two ways: (1) the peak resident set size
   during the call above the resident size just before it (Linux: the
   high-water mark is reset through ``/proc/self/clear_refs`` and read from
   ``VmHWM``; freed heap returned first with ``malloc_trim``): all memory the
@@ -199,47 +201,65 @@ def p50_ms(call, arguments) -> float:
     return float(np.median(times) * 1e3)
 
 
-def child(name: str, data_path: str, repeat: int) -> dict:
+def _load(data_path: str):
     import numpy as np
     import pandas as pd
     from scipy import sparse
 
-    from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, precision_at_k
-
     d = np.load(data_path)
     train = pd.DataFrame({"user_id": d["train_user"], "item_id": d["train_item"]})
     test = pd.DataFrame({"user_id": d["test_user"], "item_id": d["test_item"]})
-    n_users = int(max(train["user_id"].max(), test["user_id"].max())) + 1
-    n_items = int(max(train["item_id"].max(), test["item_id"].max())) + 1
-    users = np.sort(train["user_id"].unique())
+    shape = (
+        int(max(train["user_id"].max(), test["user_id"].max())) + 1,
+        int(max(train["item_id"].max(), test["item_id"].max())) + 1,
+    )
+    X = sparse.csr_matrix(
+        (np.ones(len(train), dtype=np.float32), (train["user_id"], train["item_id"])), shape=shape
+    )
+    return train, test, X, np.sort(train["user_id"].unique())
+
+
+def _recommend_all(name: str, model: Any, X: Any, users: Any):
+    """The recommend-all call of a fitted model: top K for every training user."""
+    if name.startswith("implicit"):
+        Xu = X[users]
+        return lambda: model.recommend(users, Xu, N=K, filter_already_liked_items=True)[0]
+    return lambda: model.recommend(users, k=K)
+
+
+def _model_bytes(name: str, model: Any) -> float:
+    if name == "implicit ALS":
+        return float(model.user_factors.nbytes + model.item_factors.nbytes)
+    if name.startswith("implicit"):
+        return float(nbytes(model.similarity))
+    return float(nbytes(model))
+
+
+def child(name: str, data_path: str, repeat: int, model_path: str) -> dict:
+    """Fit, time, score; the fitted model is pickled for :func:`memory_child`."""
+    import pickle
+
+    import numpy as np
+    import pandas as pd
+
+    from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, precision_at_k
+
+    train, test, X, users = _load(data_path)
     one = np.random.default_rng(1).choice(
         users, size=min(ONE_USER_CALLS, users.size), replace=False
     )
     out: dict[str, Any] = {"model": name, "users": int(users.size)}
-
     if name.startswith("implicit"):
         from implicit.cpu.als import AlternatingLeastSquares
         from implicit.nearest_neighbours import CosineRecommender
 
-        X = sparse.csr_matrix(
-            (np.ones(len(train), dtype=np.float32), (train["user_id"], train["item_id"])),
-            shape=(n_users, n_items),
-        )
         if name == "implicit ALS":
             model = AlternatingLeastSquares(random_state=0, num_threads=THREADS)
-            size = lambda: model.user_factors.nbytes + model.item_factors.nbytes  # noqa: E731
         else:
             model = CosineRecommender(K=100, num_threads=THREADS)
-            size = lambda: nbytes(model.similarity)  # noqa: E731
         start = time.perf_counter()
         model.fit(X, show_progress=False)
         out["fit_s"] = time.perf_counter() - start
-        Xu = X[users]
-
-        def recommend_all():
-            ids, _ = model.recommend(users, Xu, N=K, filter_already_liked_items=True)
-            return ids
-
         one_user = lambda u: model.recommend(u, X[u], N=K)  # noqa: E731
         to_frame = lambda ids: pd.DataFrame(  # noqa: E731
             {
@@ -255,40 +275,42 @@ def child(name: str, data_path: str, repeat: int) -> dict:
             "xplab UserKNN": UserKNN(k=40, similarity="binary"),
             "xplab Popularity": Popularity(),
         }[name]
-        size = lambda: nbytes(model)  # noqa: E731
         start = time.perf_counter()
         model.fit(train)
         out["fit_s"] = time.perf_counter() - start
-
-        def recommend_all():
-            return model.recommend(users, k=K)
-
         one_user = lambda u: model.recommend([u], k=K)  # noqa: E731
         to_frame = lambda frame: frame  # noqa: E731
         rows = model.users_.get_indexer(one)
         out["top_items_p50_ms"] = p50_ms(lambda u: model.top_items(u, k=K), one)
         out["bare_p50_ms"] = p50_ms(lambda r: model._scores(np.array([r])), rows)
-
+    recommend_all = _recommend_all(name, model, X, users)
     times = []
     for _ in range(repeat):
-        recs, peak = peak_rss_above_start(lambda: _timed(recommend_all, times))
-        out.setdefault("peak_rss_bytes", peak)
-        out["peak_rss_bytes"] = max(out["peak_rss_bytes"], peak)
-        del recs
+        start = time.perf_counter()
+        top = recommend_all()
+        times.append(time.perf_counter() - start)
     out["recommend_s"] = float(np.median(times))
-    out["peak_traced_bytes"] = traced_peak(recommend_all)
-    out["model_bytes"] = float(size())
-    top = to_frame(recommend_all())
+    top = to_frame(top)
     out["p_at_10"] = precision_at_k(test, top[top["user_id"].isin(test["user_id"])], k=K)
     out["one_user_p50_ms"] = p50_ms(one_user, one)
+    out["model_bytes"] = _model_bytes(name, model)
+    with open(model_path, "wb") as f:
+        pickle.dump(model, f, protocol=5)
     return out
 
 
-def _timed(call, times: list[float]):
-    start = time.perf_counter()
-    out = call()
-    times.append(time.perf_counter() - start)
-    return out
+def memory_child(name: str, data_path: str, model_path: str) -> dict:
+    """Peak memory of recommend-all in a fresh process that only loaded the model
+    and the data: the fit's freed memory cannot hide what the call needs."""
+    import pickle
+
+    _, _, X, users = _load(data_path)
+    with open(model_path, "rb") as f:
+        model = pickle.load(f)
+    recommend_all = _recommend_all(name, model, X, users)
+    recs, peak = peak_rss_above_start(recommend_all)
+    del recs
+    return {"peak_rss_bytes": peak, "peak_traced_bytes": traced_peak(recommend_all)}
 
 
 # ----------------------------------------------------------------------------- report
@@ -391,10 +413,15 @@ def main() -> int:
     )
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS)
     parser.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--model-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.memory:
+        print(json.dumps(memory_child(args.child, args.data, args.model_file)))
+        return 0
     if args.child:
-        print(json.dumps(child(args.child, args.data, args.repeat)))
+        print(json.dumps(child(args.child, args.data, args.repeat, args.model_file)))
         return 0
 
     args.load_before = os.getloadavg()[0]
@@ -406,14 +433,17 @@ def main() -> int:
             blas = "1" if name.startswith("implicit") else str(THREADS)
             env = {**os.environ, "OPENBLAS_NUM_THREADS": blas}
             cmd = [sys.executable, __file__, "--child", name, "--data", str(data)]
-            cmd += ["--repeat", str(args.repeat)]
+            cmd += ["--model-file", str(Path(tmp) / "model.pkl")]
             print(f"{name} ...", flush=True)
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-            if proc.returncode != 0:
-                print(f"{name}: exit code {proc.returncode}\n{proc.stderr[-3000:]}")
-                rows.append({"model": name, "crashed": proc.returncode})
-                continue
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            row: dict[str, Any] = {"model": name}
+            for extra in (["--repeat", str(args.repeat)], ["--memory"]):
+                proc = subprocess.run(cmd + extra, env=env, capture_output=True, text=True)
+                if proc.returncode != 0:
+                    print(f"{name}: exit code {proc.returncode}\n{proc.stderr[-3000:]}")
+                    row["crashed"] = proc.returncode
+                    break
+                row.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+            rows.append(row)
     return 0 if report(rows, args) else 1
 
 
