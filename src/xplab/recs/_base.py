@@ -67,20 +67,55 @@ def sparse_rows(X: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
     return X[rows]
 
 
-def sparse_product_rows(X: sparse.csr_matrix, rows: np.ndarray, S: sparse.csr_matrix) -> np.ndarray:
-    """``(X[rows] @ S).toarray()``: for a single row, the same sums in the same
-    order as SciPy's sparse product (every contribution ``X[r, j] * S[j, c]``,
-    j in stored order, added to a zero), accumulated by ``np.bincount``
-    without building the sparse matrices."""
-    if rows.size != 1:
-        return (X[rows] @ S).toarray()
-    start, stop = X.indptr[rows[0]], X.indptr[rows[0] + 1]
-    cols, weights = X.indices[start:stop], X.data[start:stop]
-    first = S.indptr[cols]
-    lengths = S.indptr[cols + 1] - first
-    at = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
-    values = S.data[at] * np.repeat(weights, lengths)
-    return np.bincount(S.indices[at], weights=values, minlength=S.shape[1])[None, :]
+def _ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """starts[0], ..., starts[0] + lengths[0] − 1, starts[1], ...: one array."""
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return offsets + np.arange(offsets.size)
+
+
+def sparse_product_rows(
+    X: sparse.csr_matrix,
+    rows: np.ndarray,
+    S: sparse.csr_matrix,
+    *,
+    x_ones: bool = False,
+    s_ones: bool = False,
+) -> np.ndarray:
+    """``(X[rows] @ S).toarray()``, summed by ``np.bincount`` into the dense result
+    (``x_ones``/``s_ones``: every stored value of X/S is 1, a factor to skip).
+
+    The same sums in the same order as SciPy's sparse product: for each cell,
+    every term ``X[r, j] * S[j, c]``, j in stored order, added to zero. Without
+    the sparse result (SciPy counts its entries in a first pass, then fills
+    it, then it is copied into the dense array) this takes about a third of
+    the time.
+    """
+    n = S.shape[1]
+    starts = X.indptr[rows]
+    lengths = X.indptr[rows + 1] - starts
+    at = _ragged_positions(starts, lengths)
+    row_cell = np.repeat(np.arange(rows.size) * n, lengths)
+    width = S.nnz // max(S.shape[0], 1)
+    if S.nnz == width * S.shape[0] and np.all(np.diff(S.indptr) == width):
+        # k entries in every row (a neighbourhood matrix): whole rows at once
+        js = X.indices[at]
+        cell = (row_cell[:, None] + S.indices.reshape(-1, width)[js]).ravel()
+        values = S.data.reshape(-1, width)[js]
+        if not x_ones:
+            values = values * X.data[at][:, None]
+        values = values.ravel()
+    else:
+        first = S.indptr[X.indices[at]]
+        counts = S.indptr[X.indices[at] + 1] - first
+        terms = _ragged_positions(first, counts)
+        cell = np.repeat(row_cell, counts) + S.indices[terms]
+        if s_ones:  # a factor 1.0 changes no bit
+            values = np.repeat(X.data[at], counts)
+        elif x_ones:
+            values = S.data[terms]
+        else:
+            values = S.data[terms] * np.repeat(X.data[at], counts)
+    return np.bincount(cell, weights=values, minlength=rows.size * n).reshape(rows.size, n)
 
 
 class Recommender:

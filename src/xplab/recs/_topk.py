@@ -23,6 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def nonzero_2d(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a C-ordered 2-D mask, in the same (row, column) order:
+    through the flat indices, about ten times faster for a wide mask."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
 def top_k_columns(scores: np.ndarray, k: int, key: np.ndarray | None = None) -> np.ndarray:
     """Column indices of the k largest entries of each row, best first.
 
@@ -86,7 +92,7 @@ def top_k_dense(
     full = ~np.isfinite(bound)
     if full.any():
         mask[full] = False
-    rows, cols = np.nonzero(mask)
+    rows, cols = nonzero_2d(mask)
     out, out_values, done = _select(rows, cols, scores[rows, cols], n_rows, k)
     rest = ~done
     if rest.any():
@@ -109,13 +115,20 @@ def _top_k_row(row: np.ndarray, k: int, probe: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _select(
-    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, k: int
+    rows: np.ndarray,
+    cols: np.ndarray,
+    values: np.ndarray,
+    n_rows: int,
+    k: int,
+    *,
+    sorted_columns: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's top k (highest value, then smaller column) among its candidate
     entries, which hold every entry of the row at or above a lower bound on
     its k-th value.
 
-    ``rows`` is non-decreasing; a row with entries has at least k. The k-th
+    ``rows`` is non-decreasing (with ``sorted_columns``, the columns also
+    increase within each row); a row with entries has at least k. The k-th
     value of each row comes from a partial sort of its candidates (a padded
     block; the rare much longer rows one at a time); the entries at or above
     it (k plus ties) are sorted, and each row keeps its first k. Returns
@@ -143,7 +156,8 @@ def _select(
             kth[row] = np.partition(mine, mine.size - k)[mine.size - k]
         keep = values >= kth[rows]
         rows, cols, values = rows[keep], cols[keep], values[keep]
-    order = np.lexsort((cols, -values, rows))
+    # lexsort is stable: entries already in column order within rows need no third key
+    order = np.lexsort((-values, rows) if sorted_columns else (cols, -values, rows))
     cols, values = cols[order], values[order]
     counts = np.bincount(rows, minlength=n_rows)
     done = counts > 0
@@ -165,7 +179,7 @@ def top_k_exact(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         top = top_k_columns(block, k)
         return top, np.take_along_axis(block, top, axis=1)
     kth = np.partition(block, n_cols - k, axis=1)[:, n_cols - k]
-    rows, cols = np.nonzero(block >= kth[:, None])
+    rows, cols = nonzero_2d(block >= kth[:, None])
     out, values, _ = _select(rows, cols, block[rows, cols], n_rows, k)
     return out, values
 
@@ -209,7 +223,12 @@ def top_k_sparse(
     if not fallback.all():
         use = ~fallback[rows]
         out, out_values, _ = _select(
-            rows[use], indices[candidate[use]], data[candidate[use]], n_rows, k
+            rows[use],
+            indices[candidate[use]],
+            data[candidate[use]],
+            n_rows,
+            k,
+            sorted_columns=False,
         )
     if fallback.any():
         fallback_rows = np.flatnonzero(fallback)

@@ -19,7 +19,7 @@ from ._base import (
     batch_size,
     sparse_product_rows,
 )
-from ._topk import _select, top_k_columns, top_k_dense, top_k_exact, top_k_sparse
+from ._topk import _select, nonzero_2d, top_k_columns, top_k_dense, top_k_exact, top_k_sparse
 
 # An item that more than this share of users have is counted in a dense matrix
 # product when UserKNN counts common items (see _SimilarityParts).
@@ -102,7 +102,7 @@ class _SimilarityParts:
         kth = np.partition(proxy, n - k, axis=1)[:, n - k]
         dense = kth <= 0
         bound = np.where(dense, np.inf, kth * np.float32(1 - 1e-6)).astype(np.float32)
-        local, cols = np.nonzero(proxy >= bound[:, None])
+        local, cols = nonzero_2d(proxy >= bound[:, None])
         sim = freq[local, cols] / np.sqrt(self.n_items[rows[local]] * self.n_items[cols])
         out, values, _ = _select(local, cols, sim, rows.size, k)
         if dense.any():
@@ -380,7 +380,7 @@ class UserKNN(Recommender):
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         if self.rank_by == "votes":
-            return sparse_product_rows(self._neighbours, rows, self._seen)
+            return sparse_product_rows(self._neighbours, rows, self._seen, s_ones=True)
         scores = np.empty((rows.size, len(self.items_)))
         for col in range(len(self.items_)):
             scores[:, col] = self._predict_rows(rows, col)
@@ -449,7 +449,7 @@ class ItemKNN(ItemItemMixin, Recommender):
         self.sim_ = _neighbourhoods(block, n, n, batch_size(n))  # row j: its k nearest items
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return sparse_product_rows(self._seen, rows, self.sim_)
+        return sparse_product_rows(self._seen, rows, self.sim_, x_ones=True)
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray((x @ self.sim_).todense())
