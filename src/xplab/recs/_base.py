@@ -96,7 +96,7 @@ def sparse_product_rows(
     at = _ragged_positions(starts, lengths)
     row_cell = np.repeat(np.arange(rows.size) * n, lengths)
     width = S.nnz // max(S.shape[0], 1)
-    if S.nnz == width * S.shape[0] and np.all(np.diff(S.indptr) == width):
+    if width and S.nnz == width * S.shape[0] and np.all(np.diff(S.indptr) == width):
         # k entries in every row (a neighbourhood matrix): whole rows at once
         js = X.indices[at]
         cell = (row_cell[:, None] + S.indices.reshape(-1, width)[js]).ravel()
@@ -228,13 +228,14 @@ class Recommender:
         if rows.size == 1:
             scores[0, indices[indptr[rows[0]] : indptr[rows[0] + 1]]] = -np.inf
             return
-        starts = indptr[rows]
-        lengths = indptr[rows + 1] - starts
-        local = np.repeat(np.arange(rows.size), lengths)
-        # positions starts[r], ..., starts[r] + lengths[r] − 1 of every row, in one array
-        first = np.cumsum(lengths) - lengths
-        position = np.arange(local.size) - first[local] + starts[local]
-        scores[local, indices[position]] = -np.inf
+        scores[self._seen_items(rows)] = -np.inf
+
+    def _seen_items(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(index in ``rows``, item column) of every training item of the users ``rows``."""
+        starts = self._seen.indptr[rows]
+        lengths = self._seen.indptr[rows + 1] - starts
+        at = _ragged_positions(starts, lengths)
+        return np.repeat(np.arange(rows.size), lengths), self._seen.indices[at]
 
     def _select(
         self, scores: np.ndarray, k: int, candidates: np.ndarray | None
@@ -290,11 +291,8 @@ class Recommender:
         todo = np.arange(rows.size)
         width = min(order.size, k + 64)
         while todo.size:
-            starts, stops = indptr[rows[todo]], indptr[rows[todo] + 1]
-            lengths = stops - starts
-            local = np.repeat(np.arange(todo.size), lengths)
-            first = np.cumsum(lengths) - lengths
-            seen_at = position[indices[np.arange(local.size) - first[local] + starts[local]]]
+            local, seen_cols = self._seen_items(rows[todo])
+            seen_at = position[seen_cols]
             inside = seen_at < width
             blocked = np.zeros((todo.size, width), dtype=bool)
             blocked[local[inside], seen_at[inside]] = True
