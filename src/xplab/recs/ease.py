@@ -145,9 +145,12 @@ class EASE(ItemItemMixin, Recommender):
     predict it. The zero diagonal stops an item from predicting itself.
 
     XᵀX + λI is symmetric positive definite, so P comes from a Cholesky
-    factorization, in place (:func:`inverse_positive_definite`). Memory is
-    one dense items × items float64 matrix (3.2 GB at 20,000 items) plus the
-    data; fit time grows as items³.
+    factorization, in place (:func:`inverse_positive_definite`; on every core
+    from 4,096 items). Memory is one dense items × items float64 matrix
+    (3.2 GB at 20,000 items) plus the data; fit time grows as items³.
+    Scoring a user reads one row of B per item they have (a sparse × dense
+    product): recommending for everyone is bound by memory bandwidth, about
+    8 bytes × items per interaction.
 
     A new user who liked items S (:meth:`recommend_for_items`) gets the
     scores x·B with x the 0/1 indicator of S — the same formula, no refit.
