@@ -12,7 +12,7 @@ from scipy import sparse
 
 from .._validate import check_bool, check_choice
 from ._frame import check_k, check_ratings
-from ._topk import top_k_dense
+from ._topk import top_k_dense, top_k_row
 
 OnUnknown = Literal["popular", "error"]
 
@@ -45,6 +45,8 @@ def _probe_size(k: int) -> int:
 def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     if ids is None:
         raise ValueError(f"{name} must be an id or a list of ids, got None")
+    if type(ids) in (int, str, np.int64, np.int32):  # one plain id: the serving call
+        return np.array((ids,))
     if isinstance(ids, str | bytes) or not np.iterable(ids):
         if pd.isna(ids):
             raise ValueError(f"{name} has missing ids (None or NaN)")
@@ -80,9 +82,11 @@ def sparse_product_rows(
     *,
     x_ones: bool = False,
     s_ones: bool = False,
+    s_width: int | None = None,
 ) -> np.ndarray:
     """``(X[rows] @ S).toarray()``, summed by ``np.bincount`` into the dense result
-    (``x_ones``/``s_ones``: every stored value of X/S is 1, a factor to skip).
+    (``x_ones``/``s_ones``: every stored value of X/S is 1, a factor to skip;
+    ``s_width``: every row of S stores exactly this many entries).
 
     The same sums in the same order as SciPy's sparse product: for each cell,
     every term ``X[r, j] * S[j, c]``, j in stored order, added to zero. Without
@@ -95,12 +99,11 @@ def sparse_product_rows(
     lengths = X.indptr[rows + 1] - starts
     at = _ragged_positions(starts, lengths)
     row_cell = np.repeat(np.arange(rows.size) * n, lengths)
-    width = S.nnz // max(S.shape[0], 1)
-    if width and S.nnz == width * S.shape[0] and np.all(np.diff(S.indptr) == width):
+    if s_width:
         # k entries in every row (a neighbourhood matrix): whole rows at once
         js = X.indices[at]
-        cell = (row_cell[:, None] + S.indices.reshape(-1, width)[js]).ravel()
-        values = S.data.reshape(-1, width)[js]
+        cell = (row_cell[:, None] + S.indices.reshape(-1, s_width)[js]).ravel()
+        values = S.data.reshape(-1, s_width)[js]
         if not x_ones:
             values = values * X.data[at][:, None]
         values = values.ravel()
@@ -253,6 +256,8 @@ class Recommender:
         scores = self._scores(rows)
         if exclude_seen:
             self._mask_seen(scores, rows)
+        if rows.size == 1 and candidates is None:  # one user: the shortest route
+            return top_k_row(scores[0], k, self._by_popularity[: _probe_size(k)])
         return self._select(scores, k, candidates)
 
     def _rank_popular(
@@ -410,9 +415,13 @@ class Recommender:
         *,
         name: str = "user_ids",
     ) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray | None]:
-        k = check_k(k)
-        exclude_seen = check_bool(exclude_seen, name="exclude_seen")
-        on_unknown = check_choice(on_unknown, ("popular", "error"), name="on_unknown")
+        # the usual values pass without the general checks (a serving call is short)
+        if not (type(k) is int and k >= 1):
+            k = check_k(k)
+        if exclude_seen is not True and exclude_seen is not False:
+            exclude_seen = check_bool(exclude_seen, name="exclude_seen")
+        if not (type(on_unknown) is str and on_unknown in ("popular", "error")):
+            on_unknown = check_choice(on_unknown, ("popular", "error"), name="on_unknown")
         self._check_fitted()
         ids = _check_ids(user_ids, name=name)
         rows = self._rows_of(ids)

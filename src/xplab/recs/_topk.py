@@ -20,6 +20,8 @@ result never depends on the route.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -84,7 +86,7 @@ def top_k_dense(
         top = top_k_columns(scores, k)
         return top, np.take_along_axis(scores, top, axis=1)
     if n_rows == 1:
-        return _top_k_row(scores[0], k, probe)
+        return top_k_row(scores[0], k, probe)
     sample = scores[:, probe]
     bound = np.partition(sample, probe.size - k, axis=1)[:, probe.size - k]
     mask = scores >= bound[:, None]
@@ -102,15 +104,24 @@ def top_k_dense(
     return out, out_values
 
 
-def _top_k_row(row: np.ndarray, k: int, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`top_k_dense` of a single row: bound, candidates, one sort."""
+def top_k_row(row: np.ndarray, k: int, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_k_dense` of a single row (1 × k results): bound, candidates, one sort."""
+    n = row.size
+    k = min(k, n)
+    if k == n or probe.size < k or n < 4 * probe.size:
+        top = top_k_columns(row[None, :], k)
+        return top, row[top]
     bound = np.partition(row[probe], probe.size - k)[probe.size - k]
-    if not np.isfinite(bound):
+    if not math.isfinite(bound):
         top = top_k_columns(row[None, :], k)
         return top, row[top]
     candidates = np.flatnonzero(row >= bound)
     values = row[candidates]
-    order = np.lexsort((candidates, -values))[:k]
+    if candidates.size > 4 * k:  # a loose bound: keep the k-th value and above
+        keep = values >= np.partition(values, values.size - k)[values.size - k]
+        candidates, values = candidates[keep], values[keep]
+    # candidates are in column order and the sort is stable: ties keep it
+    order = np.argsort(-values, kind="stable")[:k]
     return candidates[order][None, :], values[order][None, :]
 
 

@@ -86,11 +86,13 @@ class _SimilarityParts:
         user itself at −inf, and the similarities, computed only for candidates.
 
         Candidates come from a float32 proxy, |I_uv| / √|I_v| (the row's own
-        √|I_u| does not change its order), within 1e-6 of its k-th largest:
-        the proxy is within 1.3e-7 (relative) of the similarity × √|I_u|, so
-        every true top-k entry is a candidate. Their similarities are then
-        computed exactly as :meth:`rows` does and sorted. Rows with fewer than
-        k positive similarities are computed densely.
+        √|I_u| does not change its order): the entries within 1e-6 of a lower
+        bound on its k-th largest value (the k-th largest of every few
+        columns). The proxy is within 1.3e-7 (relative) of the similarity ×
+        √|I_u|, so every entry at or above the row's k-th similarity is a
+        candidate. Their similarities are then computed exactly as
+        :meth:`rows` does and sorted. Rows with fewer than k positive
+        similarities are computed densely.
         """
         freq = self.common_items(rows)
         proxy = freq * (1.0 / np.sqrt(self.n_items)).astype(np.float32)
@@ -99,7 +101,11 @@ class _SimilarityParts:
         proxy[np.arange(rows.size), rows] = -np.inf
         n = proxy.shape[1]
         k = min(k, n)
-        kth = np.partition(proxy, n - k, axis=1)[:, n - k]
+        sample = proxy[:, :: max(1, n // (64 * k))]
+        kth = np.partition(sample, sample.shape[1] - k, axis=1)[:, sample.shape[1] - k]
+        weak = kth <= 0  # the sample has fewer than k positive entries: use the whole row
+        if weak.any():
+            kth[weak] = np.partition(proxy[weak], n - k, axis=1)[:, n - k]
         dense = kth <= 0
         bound = np.where(dense, np.inf, kth * np.float32(1 - 1e-6)).astype(np.float32)
         local, cols = nonzero_2d(proxy >= bound[:, None])
@@ -449,7 +455,9 @@ class ItemKNN(ItemItemMixin, Recommender):
         self.sim_ = _neighbourhoods(block, n, n, batch_size(n))  # row j: its k nearest items
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return sparse_product_rows(self._seen, rows, self.sim_, x_ones=True)
+        return sparse_product_rows(
+            self._seen, rows, self.sim_, x_ones=True, s_width=min(self.k, len(self.items_))
+        )
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray((x @ self.sim_).todense())
