@@ -190,15 +190,19 @@ def nbytes(obj: Any, seen: set[int] | None = None) -> int:
 # ----------------------------------------------------------------------------- one model
 
 
-def p50_ms(call, arguments) -> float:
+def p50_ms(calls: dict[str, Any], arguments: dict[str, Any]) -> dict[str, float]:
+    """p50 (ms) of each call over its arguments, the calls interleaved for each
+    argument (in turn first): a change of load affects them alike."""
     import numpy as np
 
-    times = np.empty(len(arguments))
-    for i, a in enumerate(arguments):
-        start = time.perf_counter()
-        call(a)
-        times[i] = time.perf_counter() - start
-    return float(np.median(times) * 1e3)
+    names = list(calls)
+    times = {name: np.empty(len(arguments[name])) for name in names}
+    for i in range(len(arguments[names[0]])):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            start = time.perf_counter()
+            calls[name](arguments[name][i])
+            times[name][i] = time.perf_counter() - start
+    return {name: float(np.median(t) * 1e3) for name, t in times.items()}
 
 
 def _load(data_path: str):
@@ -260,7 +264,9 @@ def child(name: str, data_path: str, repeat: int, model_path: str) -> dict:
         start = time.perf_counter()
         model.fit(X, show_progress=False)
         out["fit_s"] = time.perf_counter() - start
-        one_user = lambda u: model.recommend(u, X[u], N=K)  # noqa: E731
+        out["one_user_p50_ms"] = p50_ms(
+            {"one": lambda u: model.recommend(u, X[u], N=K)}, {"one": one}
+        )["one"]
         to_frame = lambda ids: pd.DataFrame(  # noqa: E731
             {
                 "user_id": np.repeat(users, K),
@@ -278,11 +284,19 @@ def child(name: str, data_path: str, repeat: int, model_path: str) -> dict:
         start = time.perf_counter()
         model.fit(train)
         out["fit_s"] = time.perf_counter() - start
-        one_user = lambda u: model.recommend([u], k=K)  # noqa: E731
         to_frame = lambda frame: frame  # noqa: E731
         rows = model.users_.get_indexer(one)
-        out["top_items_p50_ms"] = p50_ms(lambda u: model.top_items(u, k=K), one)
-        out["bare_p50_ms"] = p50_ms(lambda r: model._scores(np.array([r])), rows)
+        p50 = p50_ms(
+            {
+                "one": lambda u: model.recommend([u], k=K),
+                "top": lambda u: model.top_items(u, k=K),
+                "bare": lambda r: model._scores(np.array([r])),
+            },
+            {"one": one, "top": one, "bare": rows},
+        )
+        out["one_user_p50_ms"] = p50["one"]
+        out["top_items_p50_ms"] = p50["top"]
+        out["bare_p50_ms"] = p50["bare"]
     recommend_all = _recommend_all(name, model, X, users)
     times = []
     for _ in range(repeat):
@@ -292,7 +306,6 @@ def child(name: str, data_path: str, repeat: int, model_path: str) -> dict:
     out["recommend_s"] = float(np.median(times))
     top = to_frame(top)
     out["p_at_10"] = precision_at_k(test, top[top["user_id"].isin(test["user_id"])], k=K)
-    out["one_user_p50_ms"] = p50_ms(one_user, one)
     out["model_bytes"] = _model_bytes(name, model)
     with open(model_path, "wb") as f:
         pickle.dump(model, f, protocol=5)
@@ -337,7 +350,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> bool:
     for name in MODELS:
         r = by.get(name)
         if r is None:
-            print(f"{name:26s} CRASHED")
+            print(f"{name:26s} {'CRASHED' if name in args.models else 'not run'}")
             continue
         fit_x = r["fit_s"] / als["fit_s"] if als else float("nan")
         rec_x = r["recommend_s"] / als["recommend_s"] if als else float("nan")
@@ -399,7 +412,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> bool:
                 r["peak_rss_bytes"] / r["model_bytes"],
                 2,
             )
-    ok &= len(by) == len(MODELS)
+    ok &= len(by) == len(args.models)
     return ok
 
 

@@ -100,7 +100,7 @@ def test_threads_and_batches_do_not_change_lists(ratings, model, monkeypatch):
     model.fit(ratings)
     users = [*model.users_[::-1], 5, *model.users_[:20]]  # any order, unknown, repeated
     ref = model.recommend(users, k=7)
-    monkeypatch.setattr(base, "_BLOCK_ELEMENTS", 16 * 3 * len(model.items_))  # batches of 3
+    monkeypatch.setattr(base, "_BLOCK_ELEMENTS", 32 * 3 * len(model.items_))  # batches of 1-3
     for threads in (1, 3):
         monkeypatch.setattr(base, "_threads", lambda threads=threads: threads)
         pd.testing.assert_frame_equal(model.recommend(users, k=7), ref)

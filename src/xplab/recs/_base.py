@@ -131,8 +131,8 @@ class Recommender:
     a subclass with a faster exact route to the lists overrides ``_rank``.
 
     Lists are ranked a batch of users at a time (dense work arrays of at most
-    ``_BLOCK_ELEMENTS / 16`` scores each), on up to ``_threads()`` threads:
-    the sparse products and the selection release the GIL.
+    ``_BLOCK_ELEMENTS / 32`` scores each), on up to ``_threads()`` threads:
+    the products and the selection release the GIL.
     """
 
     needs_rating = False
@@ -168,6 +168,10 @@ class Recommender:
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+    def _terms_per_user(self) -> int:
+        """About how many products ``_scores`` sums per user (0: no such sum)."""
+        return 0
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "_X"):
@@ -328,7 +332,12 @@ class Recommender:
         if unknown.any():
             cols[unknown], scores[unknown] = self._rank_popular(None, k, candidates)
         known = np.flatnonzero(~unknown)
-        step = batch_size(len(self.items_), elements=_BLOCK_ELEMENTS // 16)
+        # a batch's dense scores (4 MiB) and the terms summed into them stay small:
+        # a thread's work takes a fraction of the model's own memory
+        step = min(
+            batch_size(len(self.items_), elements=_BLOCK_ELEMENTS // 32),
+            batch_size(self._terms_per_user(), elements=_BLOCK_ELEMENTS // 64),
+        )
         batches = [known[start : start + step] for start in range(0, known.size, step)]
 
         def work(batch: np.ndarray) -> None:

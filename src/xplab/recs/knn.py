@@ -384,6 +384,10 @@ class UserKNN(Recommender):
         weights[top] = np.maximum(sim[top], 0.0)
         return np.asarray(weights @ self._seen).ravel()
 
+    def _terms_per_user(self) -> int:
+        # neighbours are often the more active users: twice the mean activity
+        return int(2 * self._seen.nnz / len(self.users_) * min(self.k, len(self.users_)))
+
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         if self.rank_by == "votes":
             return sparse_product_rows(self._neighbours, rows, self._seen, s_ones=True)
@@ -458,6 +462,9 @@ class ItemKNN(ItemItemMixin, Recommender):
         return sparse_product_rows(
             self._seen, rows, self.sim_, x_ones=True, s_width=min(self.k, len(self.items_))
         )
+
+    def _terms_per_user(self) -> int:
+        return int(self._seen.nnz / len(self.users_) * min(self.k, len(self.items_)))
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray((x @ self.sim_).todense())
