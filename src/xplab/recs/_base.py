@@ -15,6 +15,7 @@ from ._frame import check_k, check_ratings
 from ._topk import top_k_dense, top_k_row
 
 OnUnknown = Literal["popular", "error"]
+_SEVERAL = (list, tuple, np.ndarray, pd.Series, pd.Index)  # not one id
 
 # Dense work arrays (scores of a batch of users, similarity rows of a batch of
 # items) hold at most this many floats: 2**24 × 8 bytes = 128 MiB each.
@@ -157,6 +158,7 @@ class Recommender:
         self._popularity_rank = np.empty_like(self._by_popularity)
         self._popularity_rank[self._by_popularity] = np.arange(self._by_popularity.size)
         self._item_ids = self.items_.to_numpy()
+        self._row_of_user = {user: row for row, user in enumerate(self.users_.tolist())}
         self._fit()
         return self
 
@@ -179,15 +181,15 @@ class Recommender:
 
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Row of each user id, −1 for users not in the training data."""
-        if ids.size > 4:
+        if ids.size > 4 or ids.dtype == bool:
             return self.users_.get_indexer(ids)
+        # a few ids (a serving call): dictionary lookups, without pandas' overhead
         rows = np.empty(ids.size, dtype=np.intp)
-        for i, user in enumerate(ids.tolist()):  # a hash lookup each: no index built
+        for i, user in enumerate(ids.tolist()):
             try:
-                row = self.users_.get_loc(user)
-            except (KeyError, TypeError):
-                row = -1
-            rows[i] = row if isinstance(row, int) else -1
+                rows[i] = self._row_of_user.get(user, -1)
+            except TypeError:  # an unhashable id is no training user
+                rows[i] = -1
         return rows
 
     def _unknown_users_error(self, unknown: np.ndarray, name: str) -> ValueError:
@@ -233,7 +235,7 @@ class Recommender:
         """Set each user's training items to −inf, in place (rows of ``scores`` = ``rows``)."""
         indptr, indices = self._seen.indptr, self._seen.indices
         if rows.size == 1:
-            scores[0, indices[indptr[rows[0]] : indptr[rows[0] + 1]]] = -np.inf
+            scores[0][indices[indptr[rows[0]] : indptr[rows[0] + 1]]] = -np.inf
             return
         scores[self._seen_items(rows)] = -np.inf
 
@@ -466,7 +468,7 @@ class Recommender:
         tuple of two arrays
             ``item_ids`` and their ``scores``, at most ``k`` of each.
         """
-        if isinstance(user_id, list | tuple | np.ndarray | pd.Series | pd.Index):
+        if isinstance(user_id, _SEVERAL):
             raise ValueError(
                 f"user_id must be a single user id, got {type(user_id).__name__}: "
                 "for several users use recommend()"
@@ -475,8 +477,10 @@ class Recommender:
             user_id, k, exclude_seen, on_unknown, items, exclude_items, name="user_id"
         )
         cols, scores = self._rank_users(rows, k, exclude_seen, candidates)
-        finite = np.isfinite(scores[0])
-        return self._item_ids[cols[0][finite]], scores[0][finite]
+        cols, scores = cols[0], scores[0]
+        if scores.size and scores[-1] == -np.inf:  # fewer than k candidates were left
+            cols, scores = cols[scores > -np.inf], scores[scores > -np.inf]
+        return self._item_ids[cols], scores
 
     def recommend_for_items(
         self,

@@ -111,17 +111,21 @@ def top_k_row(row: np.ndarray, k: int, probe: np.ndarray) -> tuple[np.ndarray, n
     if k == n or probe.size < k or n < 4 * probe.size:
         top = top_k_columns(row[None, :], k)
         return top, row[top]
-    bound = np.partition(row[probe], probe.size - k)[probe.size - k]
+    sample = row[probe]
+    sample.partition(probe.size - k)  # a copy: partitioned in place
+    bound = sample[probe.size - k]
     if not math.isfinite(bound):
         top = top_k_columns(row[None, :], k)
         return top, row[top]
-    candidates = np.flatnonzero(row >= bound)
+    candidates = (row >= bound).nonzero()[0]
     values = row[candidates]
     if candidates.size > 4 * k:  # a loose bound: keep the k-th value and above
-        keep = values >= np.partition(values, values.size - k)[values.size - k]
+        kth = values.copy()
+        kth.partition(values.size - k)
+        keep = values >= kth[values.size - k]
         candidates, values = candidates[keep], values[keep]
     # candidates are in column order and the sort is stable: ties keep it
-    order = np.argsort(-values, kind="stable")[:k]
+    order = (-values).argsort(kind="stable")[:k]
     return candidates[order][None, :], values[order][None, :]
 
 
