@@ -208,9 +208,9 @@ class UserKNN(Recommender):
       obscure item rated 5 by one neighbour beats a film everyone liked.
 
     Fitting keeps only each user's ``k`` nearest neighbours, computed a batch
-    of users at a time, so 50,000 users fit in memory; the full similarity
-    matrix :attr:`sim_` (8·n_users² bytes) is built only when rating
-    prediction needs it. On implicit data (every rating the same) pearson and
+    of users at a time on every core, so 50,000 users fit in memory; the
+    full similarity matrix :attr:`sim_` (8·n_users² bytes) is built only
+    when rating prediction needs it. On implicit data (every rating the same) pearson and
     cosine over co-rated items say nothing, and fitting raises: use
     ``similarity="binary"``.
 
@@ -406,7 +406,8 @@ class ItemKNN(ItemItemMixin, Recommender):
     sum of sim(j, i) over the items j they have (Deshpande & Karypis 2004).
     Item neighbourhoods are stable and can be precomputed, which is why
     item-based CF scales so well in production. Fitting works a batch of
-    items at a time and keeps only the neighbourhoods (items × k).
+    items at a time, on every core, and keeps only the neighbourhoods
+    (items × k).
 
     A new user who liked items S (:meth:`recommend_for_items`) gets the same
     sum over j ∈ S; :meth:`similar_items` of item j is its neighbourhood.
