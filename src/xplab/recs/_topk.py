@@ -171,8 +171,15 @@ def _select(
             kth[row] = np.partition(mine, mine.size - k)[mine.size - k]
         keep = values >= kth[rows]
         rows, cols, values = rows[keep], cols[keep], values[keep]
-    # lexsort is stable: entries already in column order within rows need no third key
-    order = np.lexsort((-values, rows) if sorted_columns else (cols, -values, rows))
+    if sorted_columns:  # lexsort is stable: entries in column order need no third key
+        order = np.lexsort((-values, rows))
+    else:
+        # the same order from three sorts, faster than a three-key lexsort: by column
+        # (no two entries of a row share one), then stably by value, then by row
+        order = np.argsort(cols)
+        order = order[np.argsort(-values[order], kind="stable")]
+        row_key = rows[order].astype(np.int16 if n_rows < 2**15 else np.intp)
+        order = order[np.argsort(row_key, kind="stable")]
     cols, values = cols[order], values[order]
     counts = np.bincount(rows, minlength=n_rows)
     done = counts > 0
