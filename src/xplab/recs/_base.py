@@ -140,7 +140,7 @@ class Recommender:
 
     def fit(self, train: pd.DataFrame) -> Self:
         """Learn from ``train`` (``user_id, item_id`` [, ``rating``]); returns self."""
-        train = check_ratings(train, name="train", rating=self.needs_rating)
+        train = check_ratings(train, name="train", rating=self.needs_rating, duplicates=False)
         self.users_ = pd.Index(np.sort(train["user_id"].unique()), name="user_id")
         self.items_ = pd.Index(np.sort(train["item_id"].unique()), name="item_id")
         rows = self.users_.get_indexer(train["user_id"])
@@ -149,7 +149,10 @@ class Recommender:
         values = train["rating"].to_numpy(dtype=float) if self._rated else np.ones(len(train))
         shape = (len(self.users_), len(self.items_))
         self._X = sparse.csr_matrix((values, (rows, cols)), shape=shape)
-        self._seen = sparse.csr_matrix((np.ones(len(train)), (rows, cols)), shape=shape)
+        if self._X.nnz < len(train):  # repeated (user, item) pairs were summed: name them
+            check_ratings(train, name="train", rating=self.needs_rating)
+        self._seen = self._X.copy()
+        self._seen.data[:] = 1.0
         # training users per item: the fallback ranking for users the model has not seen
         self._popularity = np.asarray(self._seen.sum(axis=0), dtype=float).ravel()
         # items by popularity (ties: smaller index first): the popular list, and the
