@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 
 import xplab.recs._base as base
-from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, knn
+from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, ease, knn
 from xplab.recs._topk import top_k_columns, top_k_dense, top_k_exact, top_k_sparse
 
 MODELS = [
@@ -152,3 +152,25 @@ def test_binary_neighbours_from_candidates_equal_the_dense_rows(ratings):
     cols, values = parts.binary_neighbours(rows, 12, 1)
     assert np.array_equal(cols, top_k_columns(sim, 12))
     assert np.array_equal(values, np.take_along_axis(sim, cols, 1))
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_ease_float32_candidates_give_the_float64_lists(ratings, monkeypatch, binary):
+    # large catalogues rank from a float32 copy of B and re-score the candidates:
+    # the lists and scores are the float64 product's, ties included
+    users = [*ratings["user_id"].unique(), 5]
+    ref = EASE(l2=10.0, binary=binary).fit(ratings)
+    monkeypatch.setattr(ease, "_FLOAT32_FROM", 0)
+    fast = EASE(l2=10.0, binary=binary).fit(ratings)
+    assert fast._B32 is not None and ref._B32 is None
+    for kwargs in ({}, {"exclude_seen": False}, {"k": 40}, {"items": [1001, 1002, 1030]}):
+        pd.testing.assert_frame_equal(
+            fast.recommend(users, **kwargs), ref.recommend(users, **kwargs)
+        )
+    for user in (100, 131):
+        assert np.array_equal(fast.top_items(user)[0], ref.top_items(user)[0])
+    # near ties: two items with the same users score alike (to the last bits) for everyone
+    tied = pd.DataFrame({"user_id": [1, 1, 2, 2, 3, 3, 3, 4], "item_id": [7, 8, 7, 8, 7, 8, 9, 9]})
+    fast_tied = EASE(l2=1.0).fit(tied).recommend([4], k=2)
+    monkeypatch.setattr(ease, "_FLOAT32_FROM", 10**9)
+    pd.testing.assert_frame_equal(fast_tied, EASE(l2=1.0).fit(tied).recommend([4], k=2))

@@ -129,26 +129,10 @@ def top_k_row(row: np.ndarray, k: int, probe: np.ndarray) -> tuple[np.ndarray, n
     return candidates[order][None, :], values[order][None, :]
 
 
-def _select(
-    rows: np.ndarray,
-    cols: np.ndarray,
-    values: np.ndarray,
-    n_rows: int,
-    k: int,
-    *,
-    sorted_columns: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's top k (highest value, then smaller column) among its candidate
-    entries, which hold every entry of the row at or above a lower bound on
-    its k-th value.
-
-    ``rows`` is non-decreasing (with ``sorted_columns``, the columns also
-    increase within each row); a row with entries has at least k. The k-th
-    value of each row comes from a partial sort of its candidates (a padded
-    block; the rare much longer rows one at a time); the entries at or above
-    it (k plus ties) are sorted, and each row keeps its first k. Returns
-    columns, values and which rows had entries.
-    """
+def kth_values(rows: np.ndarray, values: np.ndarray, n_rows: int, k: int) -> np.ndarray:
+    """The k-th largest of each row's entries (``rows`` non-decreasing; for rows
+    with k entries or fewer −inf, a bound that keeps them all): a partial sort
+    of a padded block, the rare much longer rows one at a time."""
     counts = np.bincount(rows, minlength=n_rows)
     starts = np.zeros(n_rows + 1, dtype=np.intp)
     np.cumsum(counts, out=starts[1:])
@@ -169,7 +153,32 @@ def _select(
         for row in np.flatnonzero(wide):
             mine = values[starts[row] : starts[row + 1]]
             kth[row] = np.partition(mine, mine.size - k)[mine.size - k]
-        keep = values >= kth[rows]
+    return kth
+
+
+def _select(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    values: np.ndarray,
+    n_rows: int,
+    k: int,
+    *,
+    sorted_columns: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's top k (highest value, then smaller column) among its candidate
+    entries, which hold every entry of the row at or above a lower bound on
+    its k-th value.
+
+    ``rows`` is non-decreasing (with ``sorted_columns``, the columns also
+    increase within each row); a row with entries has at least k. The k-th
+    value of each row comes from a partial sort of its candidates (a padded
+    block; the rare much longer rows one at a time); the entries at or above
+    it (k plus ties) are sorted, and each row keeps its first k. Returns
+    columns, values and which rows had entries.
+    """
+    kth = kth_values(rows, values, n_rows, k)
+    keep = values >= kth[rows]
+    if not keep.all():
         rows, cols, values = rows[keep], cols[keep], values[keep]
     if sorted_columns:  # lexsort is stable: entries in column order need no third key
         order = np.lexsort((-values, rows))

@@ -12,7 +12,15 @@ from scipy import linalg, sparse
 from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
 
 from .._validate import check_bool, check_positive
-from ._base import ItemItemMixin, Recommender, batch_size, sparse_rows
+from ._base import (
+    ItemItemMixin,
+    Recommender,
+    _probe_size,
+    _ragged_positions,
+    batch_size,
+    sparse_rows,
+)
+from ._topk import _select, kth_values, nonzero_2d
 
 
 def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
@@ -38,6 +46,8 @@ def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
 # or two, and one thread gives the same bits on every machine (threads change the
 # last bits of B with their number, and with them the order of near-tied items).
 _THREADED_FROM = 4096
+# From this many items EASE ranks from a float32 copy of B (see EASE._rank).
+_FLOAT32_FROM = 4096
 
 
 @functools.cache
@@ -147,10 +157,12 @@ class EASE(ItemItemMixin, Recommender):
     XᵀX + λI is symmetric positive definite, so P comes from a Cholesky
     factorization, in place (:func:`inverse_positive_definite`; on every core
     from 4,096 items). Memory is one dense items × items float64 matrix
-    (3.2 GB at 20,000 items) plus the data; fit time grows as items³.
-    Scoring a user reads one row of B per item they have (a sparse × dense
-    product): recommending for everyone is bound by memory bandwidth, about
-    8 bytes × items per interaction.
+    (3.2 GB at 20,000 items), from 4,096 items a float32 copy of it (half
+    that) for ranking, plus the data; fit time grows as items³. Scoring a
+    user reads one row of B per item they have (a sparse × dense product):
+    recommending for everyone is bound by memory bandwidth, which the
+    float32 copy halves; the lists and scores stay the float64 product's
+    (the few items that decide a list are re-scored in float64).
 
     A new user who liked items S (:meth:`recommend_for_items`) gets the
     scores x·B with x the 0/1 indicator of S — the same formula, no refit.
@@ -189,9 +201,67 @@ class EASE(ItemItemMixin, Recommender):
         P /= -diag  # column j divided by −P_jj: B_ij = −P_ij / P_jj, in place
         np.fill_diagonal(P, 0.0)
         self.B_ = P
+        self._B32: np.ndarray | None = None
+        if P.shape[0] >= _FLOAT32_FROM:
+            self._B32 = P.astype(np.float32)
+            self._input32 = self._input.astype(np.float32)
+            self._row_max = np.abs(P).max(axis=1)  # bounds the float32 scores' error
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(sparse_rows(self._input, rows) @ self.B_)
+
+    def _rank(
+        self, rows: np.ndarray, k: int, exclude_seen: bool, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k from float32 scores, re-scored exactly where the list is decided.
+
+        Scoring reads a row of B per item a user has, so it is bound by memory;
+        a float32 copy of B halves the bytes. The float32 score of an item is
+        within δ = 1.01 (m + 2) 2⁻²⁴ Σ_j |x_j| max_c |B_jc| of its float64 score
+        (m: the user's items; rounding of B, the products and m − 1 sums), so
+        every item whose float64 score reaches the row's k-th is at or above
+        the k-th float32 score − 2δ. Those candidates (usually the k items
+        and no more) get their float64 score, summed in the same order as
+        the float64 product, and are ranked: the list and its scores are the
+        float64 product's. Small catalogues, and candidate filters, use the
+        float64 product directly.
+        """
+        if self._B32 is None or candidates is not None:
+            return super()._rank(rows, k, exclude_seen, candidates)
+        X = sparse_rows(self._input, rows)
+        scores = np.asarray(sparse_rows(self._input32, rows) @ self._B32)
+        if exclude_seen:
+            self._mask_seen(scores, rows)
+        # δ for each row: Σ_j |x_j| max_c |B_jc| over the row's items
+        local = np.repeat(np.arange(rows.size), np.diff(X.indptr))
+        weight = np.bincount(local, np.abs(X.data) * self._row_max[X.indices], rows.size)
+        delta = 1.01 * (np.diff(X.indptr) + 2) * 2.0**-24 * weight
+        # the k-th float32 score: bounded from the most popular items, then exact
+        # among the entries at or above that bound
+        probe = self._by_popularity[: _probe_size(k)]
+        sample = scores[:, probe]
+        bound = np.partition(sample, probe.size - k, axis=1)[:, probe.size - k]
+        out = np.zeros((rows.size, k), dtype=np.intp)
+        values = np.full((rows.size, k), -np.inf)
+        fallback = ~np.isfinite(bound)  # the probe is mostly seen: rank the row exactly
+        threshold = np.where(fallback, np.inf, bound - 2 * delta)
+        r, c = nonzero_2d(scores >= threshold[:, None])
+        kth = kth_values(r, scores[r, c], rows.size, k)
+        keep = scores[r, c] >= kth[r] - 2 * delta[r]
+        r, c = r[keep], c[keep]
+        # float64 scores of the candidates: Σ_j x_j B_jc in the user's item order
+        first = X.indptr[r]
+        counts = X.indptr[r + 1] - first
+        at = _ragged_positions(first, counts)
+        terms = self.B_[X.indices[at], np.repeat(c, counts)]
+        if not self.binary:
+            terms = terms * X.data[at]
+        exact = np.bincount(np.repeat(np.arange(r.size), counts), terms, r.size)
+        top, top_values, done = _select(r, c, exact, rows.size, k)
+        out[done], values[done] = top[done], top_values[done]
+        if fallback.any():
+            out[fallback], values[fallback] = super()._rank(rows[fallback], k, exclude_seen, None)
+        return out, values
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(x @ self.B_)
