@@ -205,7 +205,8 @@ class EASE(ItemItemMixin, Recommender):
         if P.shape[0] >= _FLOAT32_FROM:
             self._B32 = P.astype(np.float32)
             self._input32 = self._input.astype(np.float32)
-            self._row_max = np.abs(P).max(axis=1)  # bounds the float32 scores' error
+            # bounds the float32 scores' error (two reductions: no n × n temporary)
+            self._row_max = np.maximum(P.max(axis=1), -P.min(axis=1))
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(sparse_rows(self._input, rows) @ self.B_)
