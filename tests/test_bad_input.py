@@ -44,7 +44,8 @@ from bad_input import (
 
 import xplab.assign
 import xplab.longterm
-from xplab import abtest, bandits, data, quasi, recs, workbook
+import xplab.progress
+from xplab import abtest, bandits, calculators, data, privacy, quasi, recs, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
 
@@ -63,6 +64,11 @@ _C = [0.2, -0.5, 1.1, 0.4, -0.3, 0.9, 0.0, 0.6, -1.2, 0.3]
 _T = [0.5, 0.1, 1.4, 0.2, 0.8, -0.1, 1.0, 0.7, 0.4, 1.3]
 _CUPED_C = GroupStats.from_arrays([2.0, 3.5, 1.0, 4.0, 2.5], covariate=[1.0, 3.0, 0.5, 3.5, 2.0])
 _CUPED_T = GroupStats.from_arrays([3.0, 4.0, 2.5, 5.5, 3.0], covariate=[1.5, 3.0, 1.0, 4.0, 2.0])
+_CUPED_X = np.random.default_rng(7).normal(10.0, 2.0, (2, 200))
+_CUPED_Y = _CUPED_X + np.random.default_rng(8).normal(0.0, 1.0, (2, 200))
+_CUPED_BIG = [
+    GroupStats.from_arrays(y, covariate=x) for y, x in zip(_CUPED_Y, _CUPED_X, strict=True)
+]
 _NI_C = GroupStats.from_counts(495, 500)
 _NI_T = GroupStats.from_counts(494, 500)
 _PRIMARY = abtest.proportion_test(400, 1000, 440, 1000)
@@ -267,26 +273,57 @@ ABTEST: dict[str, Spec] = {
     ),
     "confidence_sequence": Spec(
         abtest.confidence_sequence,
-        {"control": _C, "treatment": _T, "looks": [5, 10]},
+        {"control": _C, "treatment": _T, "looks": [5, 10], "min_n": 5},
         {
             "control": ARRAY,
             "treatment": ARRAY,
             "looks": ARRAY,
             "alpha": REAL,
             "tuning_parameter": REAL,
+            "min_n": COUNT,
         },
         optional=("looks",),
         extra={
-            "looks": {"beyond the data": [5, 20], "decreasing": [10, 5], "fractions": [2.5, 10]},
+            "looks": {
+                "beyond the data": [5, 20],
+                "decreasing": [10, 5],
+                "fractions": [2.5, 10],
+                "before min_n": [3, 10],
+            },
             "tuning_parameter": {"zero": 0.0},
+            "min_n": {"one": 1, "above the looks": 6},
         },
     ),
     "msprt_test": Spec(
         abtest.msprt_test,
-        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10]},
-        {"control": ARRAY, "treatment": ARRAY, "tau": REAL, "looks": ARRAY, "alpha": REAL},
+        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10], "min_n": 5},
+        {
+            "control": ARRAY,
+            "treatment": ARRAY,
+            "tau": REAL,
+            "looks": ARRAY,
+            "alpha": REAL,
+            "min_n": COUNT,
+        },
         optional=("looks",),
-        extra={"tau": {"zero": 0.0, "negative": -0.1}, "looks": {"beyond the data": [5, 20]}},
+        extra={
+            "tau": {"zero": 0.0, "negative": -0.1},
+            "looks": {"beyond the data": [5, 20], "before min_n": [3, 10]},
+            "min_n": {"one": 1, "above the looks": 6},
+        },
+    ),
+    # two constant arms that differ: zero variance, a clear error (not "no evidence")
+    "msprt_test [constant treatment]": Spec(
+        abtest.msprt_test,
+        {"control": _C, "treatment": [1.0] * 10, "tau": 0.2, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
+    ),
+    "confidence_sequence [constant treatment]": Spec(
+        abtest.confidence_sequence,
+        {"control": _C, "treatment": [1.0] * 10, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
     ),
     "group_sequential_bounds": Spec(
         abtest.group_sequential_bounds,
@@ -302,11 +339,33 @@ ABTEST: dict[str, Spec] = {
     ),
     "cuped_test": Spec(
         abtest.cuped_test,
-        {"control": _CUPED_C, "treatment": _CUPED_T},
-        {"control": OTHER, "treatment": OTHER, "alpha": REAL, "alternative": CHOICE},
+        {"control": _CUPED_C, "treatment": _CUPED_T, "balance_alpha": 0.001},
+        {
+            "control": OTHER,
+            "treatment": OTHER,
+            "alpha": REAL,
+            "alternative": CHOICE,
+            "balance_alpha": REAL,
+        },
+        optional=("balance_alpha",),
         extra={
             "control": {**NOT_A_STATS, "no covariate": GroupStats.from_arrays(X)},
             "treatment": {**NOT_A_STATS, "no covariate": GroupStats.from_arrays(X)},
+            "balance_alpha": {"zero": 0.0, "one": 1.0},
+        },
+    ),
+    # a covariate recorded differently in one arm gives a confident wrong estimate
+    "cuped_test [covariate]": Spec(
+        abtest.cuped_test,
+        {"control": _CUPED_BIG[0], "treatment": _CUPED_BIG[1]},
+        {"control": OTHER},
+        extra={
+            "control": {
+                "covariate filled with 0": GroupStats.from_arrays(
+                    _CUPED_Y[0], covariate=np.zeros(200)
+                ),
+                "covariate ×100": GroupStats.from_arrays(_CUPED_Y[0], covariate=100 * _CUPED_X[0]),
+            }
         },
     ),
     "noninferiority_test": Spec(
@@ -323,7 +382,7 @@ ABTEST: dict[str, Spec] = {
             # raw arrays are valid arms (they become GroupStats)
             "control": {k: v for k, v in NOT_A_STATS.items() if k != "array"},
             "treatment": {k: v for k, v in NOT_A_STATS.items() if k != "array"},
-            "margin": {"zero": 0.0, "negative": -0.01},
+            "margin": {"zero": 0.0, "negative": -0.01, "5 on a rate": 5.0, "1 on a rate": 1.0},
         },
     ),
     "poststratified_test": Spec(
@@ -357,7 +416,12 @@ ABTEST: dict[str, Spec] = {
         {"primary": _PRIMARY, "guardrails": {"crash-free": _GUARD}, "primary_name": "retention"},
         {"primary": OTHER, "guardrails": OTHER, "primary_name": TEXT, "higher_is_better": FLAG},
         extra={
-            "primary": {"None": None, "a number": 0.03, "a dict": {"p_value": 0.03}},
+            "primary": {
+                "None": None,
+                "a number": 0.03,
+                "a dict": {"p_value": 0.03},
+                "a non-inferiority result": _GUARD,
+            },
             "guardrails": {
                 "a list": [_GUARD],
                 "not a noninferiority result": {"crash-free": _PRIMARY},
@@ -390,6 +454,7 @@ ABTEST: dict[str, Spec] = {
             "mde": {"zero": 0.0},
             "sample_size_per_arm": {"zero": 0},
             "standard_deviation": {"zero": 0.0},
+            "power": {"at alpha": 0.05, "below alpha": 0.03, "one": 1.0},
         },
     ),
     "GroupStats.from_arrays": Spec(
@@ -398,6 +463,7 @@ ABTEST: dict[str, Spec] = {
         {"y": ARRAY, "covariate": ARRAY, "denominator": ARRAY},
         paired=[("y", "covariate"), ("y", "denominator")],
         optional=("covariate", "denominator"),
+        extra={"denominator": {"negative": [3.0, -4.0, 6.0, 5.0]}},
     ),
     "GroupStats.from_counts": Spec(
         GroupStats.from_counts, {"successes": 10, "n": 100}, {"successes": COUNT, "n": COUNT}
@@ -576,8 +642,16 @@ ASSIGN: dict[str, Spec] = {
     "Layer": Spec(
         Layer,
         {"name": "ui"},
-        {"name": TEXT, "n_buckets": COUNT, "salt": TEXT},
-        extra={"n_buckets": {"zero": 0}},
+        {"name": TEXT, "n_buckets": COUNT, "salt": TEXT, "within": OTHER},
+        extra={
+            "n_buckets": {"zero": 0},
+            "within": {
+                "a layer alone": _layer("top"),
+                "a slice not in the layer": (_layer("top"), "b"),
+                "a name first": ("a", _layer("top")),
+                "a triple": (_layer("top"), "a", "b"),
+            },
+        },
         valid_here={"salt": NAME_OK},
     ),
     "Layer.add": Spec(
@@ -593,6 +667,80 @@ ASSIGN: dict[str, Spec] = {
     ),
     "Layer.assign": Spec(
         _layer_assign, {"unit_id": ["u1"]}, {"unit_id": OTHER}, extra={"unit_id": UNIT_IDS}
+    ),
+    "check_layers": Spec(
+        xplab.assign.check_layers,
+        {
+            "layers": [_layer()],
+            "users": 1_000,
+            "needs": {"a": 100},
+            "apart": [("a", "a")],
+            "alone": ["a"],
+        },
+        {"layers": OTHER, "users": COUNT, "needs": OTHER, "apart": OTHER, "alone": OTHER},
+        extra={
+            "layers": {"None": None, "a layer alone": _layer(), "empty": [], "a name": ["ui"]},
+            "users": {"zero": 0},
+            "needs": {
+                "None": None,
+                "empty": {},
+                "a list": ["a"],
+                "fraction": {"a": 10.5},
+                "negative": {"a": -1},
+                "empty name": {"": 10},
+            },
+            "apart": {
+                "None": None,
+                "bare string": "ab",
+                "a triple": [("a", "a", "a")],
+                "unknown test": [("a", "zz")],
+            },
+            "alone": {"None": None, "bare string": "a", "unknown test": ["zz"]},
+        },
+    ),
+    "check_ramp": Spec(
+        xplab.assign.check_ramp,
+        {
+            "steps": [(0.05, 4), (1.0, 14)],
+            "daily_units": 5_000,
+            "test_days": 14,
+            "max_first": 0.05,
+            "detect_loss": 0.25,
+            "treatment_share": 0.5,
+            "srm_threshold": 0.001,
+            "power": 0.8,
+            "max_ramp_days": 7,
+        },
+        {
+            "steps": OTHER,
+            "daily_units": COUNT,
+            "test_days": COUNT,
+            "max_first": REAL,
+            "detect_loss": REAL,
+            "treatment_share": REAL,
+            "srm_threshold": REAL,
+            "power": REAL,
+            "max_ramp_days": COUNT,
+        },
+        extra={
+            "steps": {
+                "None": None,
+                "empty": [],
+                "bare pairs": [0.05, 1.0],
+                "a triple": [(0.05, 1, 2)],
+                "coverage above 1": [(1.5, 2)],
+                "fractional days": [(0.05, 1.5), (1.0, 14)],
+                "text coverage": [("5%", 2)],
+            },
+            "daily_units": {"zero": 0},
+            "test_days": {"zero": 0},
+            "max_first": {"above 1": 1.5},
+            "detect_loss": {"zero": 0.0, "one": 1.0},
+            "treatment_share": {"zero": 0.0},
+            "srm_threshold": {"zero": 0.0},
+            "power": {"one": 1.0},
+        },
+        optional=("max_ramp_days",),
     ),
 }
 ASSIGN_NOT_CALLED: dict[str, str] = {}
@@ -612,10 +760,14 @@ def _panel() -> pd.DataFrame:
     df["w"] = 1.0 + df["u"] % 3
     df["y"] = rng.normal(size=len(df)) + df["d"]
     df["label"] = "x"
+    df["date"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(7 * df["t"], "D")
+    df["g_date"] = pd.Timestamp("2026-01-19") + pd.to_timedelta(0 * df["t"], "D")
     return df
 
 
 PANEL = _panel()
+# dates would be read as nanosecond counts: refused with the conversion to period numbers
+DATES = {"time": {"dates": "date"}, "first_treated": {"dates": "g_date"}}
 PANEL_KINDS = {"df": FRAME, "outcome": COLUMN, "unit": COLUMN, "time": COLUMN}
 PANEL_KW = {"df": PANEL, "outcome": "y", "unit": "u", "time": "t"}
 TEXT_COLUMN = {"text column": "label"}
@@ -639,7 +791,11 @@ QUASI: dict[str, Spec] = {
             "alternative": CHOICE,
         },
         optional=("cluster", "weights"),
-        extra={"outcome": TEXT_COLUMN, "weights": {"negative": "y"}},
+        extra={
+            "outcome": TEXT_COLUMN,
+            "weights": {"negative": "y"},
+            "treatment": {"constant within units": "treated", "same for all units": "post"},
+        },
     ),
     "event_study": Spec(
         quasi.event_study,
@@ -654,6 +810,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "ref": {"None": None, "string": "-1", "fraction": -1.5, "outside the window": -5},
             "window": {
@@ -678,6 +835,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "fake_times": {"bare int": 1, "strings": ["1"], "outside the panel": [9]},
             "n_assignments": {"zero": 0},
@@ -690,10 +848,11 @@ QUASI: dict[str, Spec] = {
             **PANEL_KINDS,
             "first_treated": COLUMN,
             "control_group": CHOICE,
+            "base_period": CHOICE,
             "alpha": REAL,
             "alternative": CHOICE,
         },
-        extra={"outcome": TEXT_COLUMN},
+        extra={**DATES, "outcome": TEXT_COLUMN},
     ),
 }
 QUASI_NOT_CALLED = {
@@ -748,6 +907,23 @@ CONTEXTS = {
 }
 N_ARMS = {"n_arms": COUNT, "seed": SEED}
 N_ARMS_EXTRA = {"n_arms": {"zero": 0}}
+
+
+class _BadArm:
+    """A policy whose select returns a topic name instead of an arm index."""
+
+    n_arms = 2
+
+    def select(self, context: Any = None) -> Any:
+        return "business"
+
+    def update(self, arm: Any, reward: Any, context: Any = None) -> None:
+        pass
+
+
+_UNIFORM_LOG = np.random.default_rng(5).integers(2, size=2000)
+_LOG_REWARDS = np.random.default_rng(6).random(2000).round()
+_SKEWED_LOG = (np.random.default_rng(7).random(2000) < 0.2).astype(int)  # arm 0 four times in five
 
 BANDITS: dict[str, Spec] = {
     "Policy": Spec(bandits.Policy, {"n_arms": 2}, N_ARMS, extra=N_ARMS_EXTRA),
@@ -841,11 +1017,25 @@ BANDITS: dict[str, Spec] = {
             "arms": [0, 1, 1, 0, 1, 0, 0, 1],
             "rewards": [0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
         },
-        {"policy": OTHER, "arms": OTHER, "rewards": ARRAY, "contexts": OTHER, "alpha": REAL},
+        {
+            "policy": OTHER,
+            "arms": OTHER,
+            "rewards": ARRAY,
+            "contexts": OTHER,
+            "propensities": ARRAY,
+            "estimator": CHOICE,
+            "allow_nonuniform": FLAG,
+            "alpha": REAL,
+        },
         paired=[("arms", "rewards")],
-        optional=("contexts",),
+        optional=("contexts", "propensities", "estimator"),
         extra={
-            "policy": {"None": None, "a string": "ucb"},
+            "policy": {"None": None, "a string": "ucb", "select returns a string": _BadArm()},
+            "propensities": {
+                "zero": [0.5, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+                "above 1": [0.5, 1.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+                "two values": [0.5, 0.5],
+            },
             "arms": {
                 "None": None,
                 "fractions": [0, 0.5, 1, 0, 1, 0, 0, 1],
@@ -856,9 +1046,17 @@ BANDITS: dict[str, Spec] = {
             "contexts": {"wrong rows": np.ones((3, 2)), "strings": [["a"]] * 8},
         },
     ),
+    # a log whose logger favoured arm 0: replay would be biased, so it is refused
+    "replay_evaluate [log]": Spec(
+        bandits.replay_evaluate,
+        {"policy": bandits.EpsilonGreedy(2, seed=0), "arms": _UNIFORM_LOG, "rewards": _LOG_REWARDS},
+        {"arms": OTHER},
+        extra={"arms": {"non-uniform": _SKEWED_LOG}},
+    ),
 }
 BANDITS_NOT_CALLED = {
     "Environment": "a Protocol: the shape environments follow, never instantiated",
+    "PolicyProtocol": "a Protocol: the shape policies follow, never instantiated",
     "ReplayResult": "result class",
     "SimulationResult": "result class",
 }
@@ -871,11 +1069,13 @@ def _longterm_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     hist = pd.DataFrame({"s1": rng.normal(size=30), "s2": rng.binomial(1, 0.4, 30)})
     hist["y"] = 0.5 * hist["s1"] + hist["s2"] + rng.normal(size=30)
     hist["label"] = "x"
+    hist["constant"] = 1.0
     exp = pd.DataFrame(
         {
             "s1": rng.normal(size=20),
             "s2": rng.binomial(1, 0.4, 20),
             "variant": ["control", "treatment"] * 10,
+            "label": "x",
         }
     )
     return hist, exp
@@ -895,8 +1095,12 @@ LONGTERM: dict[str, Spec] = {
             "alpha": REAL,
         },
         extra={
-            "surrogates": {"repeated": ["s1", "s1"], "the outcome": ["s1", "y"]},
-            "outcome": {"text column": "label"},
+            "surrogates": {
+                "repeated": ["s1", "s1"],
+                "the outcome": ["s1", "y"],
+                "a text column": ["s1", "label"],
+            },
+            "outcome": {"text column": "label", "constant": "constant"},
         },
     ),
     "holdout_plan": Spec(
@@ -919,7 +1123,15 @@ LONGTERM: dict[str, Spec] = {
             "holdout_share": {"zero": 0.0, "one": 1.0},
             "mde": {"zero": 0.0},
             "daily_users": {"zero": 0},
+            "power": {"at alpha": 0.05, "below alpha": 0.03},
         },
+    ),
+    # a mean metric: the power check must hold on this path too
+    "holdout_plan [sd]": Spec(
+        xplab.longterm.holdout_plan,
+        {"mde": 0.5, "daily_users": 1000, "sd": 4.0},
+        {"sd": REAL, "alpha": REAL, "power": REAL},
+        extra={"sd": {"zero": 0.0}, "power": {"at alpha": 0.05, "below alpha": 0.03}},
     ),
 }
 LONGTERM_NOT_CALLED = {"HoldoutPlan": "result class", "SurrogateIndexResult": "result class"}
@@ -933,6 +1145,18 @@ def _loader_kinds() -> dict[str, str]:
 
 NO_COPY = str(Path(__file__).parent / "no-such-folder")
 DATA_DIR = {"int": 1, "list": ["/tmp"], "bytes path inside list": [b"/tmp"]}
+RETAIL_LINES = pd.DataFrame(
+    {
+        "invoice": ["1", "C2"],
+        "stock_code": ["A", "A"],
+        "description": ["a", "a"],
+        "quantity": [2, -2],
+        "invoice_date": pd.to_datetime(["2011-01-01", "2011-01-02"]),
+        "unit_price": [1.5, 1.5],
+        "customer_id": pd.array([7, 7], dtype="Int64"),
+        "country": ["UK", "UK"],
+    }
+)
 BOTS = pd.DataFrame({"impressions": [10, 50, 3], "sessions": [2, 1, 1], "label": ["x"] * 3})
 
 DATA: dict[str, Spec] = {
@@ -948,6 +1172,18 @@ DATA: dict[str, Spec] = {
         {"data_dir": NO_COPY, "download": False},
         _loader_kinds(),
         extra={"data_dir": DATA_DIR},
+    ),
+    "load_online_retail": Spec(
+        data.load_online_retail,
+        {"data_dir": NO_COPY, "download": False},
+        _loader_kinds(),
+        extra={"data_dir": DATA_DIR},
+    ),
+    "clean_online_retail": Spec(
+        data.clean_online_retail,
+        {"lines": RETAIL_LINES},
+        {"lines": FRAME},
+        extra={"lines": {"released column names": RETAIL_LINES.rename(columns=str.upper)}},
     ),
     "load_organ_donations": Spec(data.load_organ_donations, {}, {}),
     "simulate_button_test": Spec(
@@ -1145,11 +1381,13 @@ DATA_NOT_CALLED = {
     "DatasetUnavailableError": "exception class",
     "MovieLens100K": "result class, built by load_movielens_100k",
     "OnboardingData": "result class, built by simulate_onboarding",
+    "RetailPurchases": "result class, built by clean_online_retail",
 }
 # calls whose valid form ends in this error (no copy, no download), not in a result
 VALID_RAISES: dict[str, type[Exception]] = {
     "load_movielens_100k": data.DatasetUnavailableError,
     "load_bbc_news": data.DatasetUnavailableError,
+    "load_online_retail": data.DatasetUnavailableError,
 }
 
 # ============================================================================= xplab.recs
@@ -1168,6 +1406,16 @@ ARTICLES = pd.DataFrame(
 TFIDF = recs.TfidfRecommender(min_df=1).fit(ARTICLES)
 POPULARITY = pd.Series([3.0, 1.0], index=["s1", "t1"])
 CLICKS = pd.DataFrame({"article_id": ["b1", "s1", "s1"], "timestamp": [10, 0, 10]})
+
+_RERANK_CANDS = pd.DataFrame(
+    {"item_id": ["a", "b", "c"], "score": [0.9, 0.5, 0.4], "topic": ["x", "x", "y"]}
+)
+
+
+def _top_k(candidates: pd.DataFrame, similarity: Any, k: int) -> list[Any]:
+    return candidates["item_id"].head(k).tolist()
+
+
 SIM = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.1], [0.5, 0.1, 1.0]])
 HISTORY = {
     "None": None,
@@ -1580,6 +1828,7 @@ RECS: dict[str, Spec] = {
         {"duplicate_threshold": 0.8, "min_df": 1},
         {"duplicate_threshold": REAL, "min_df": COUNT},
         extra={"duplicate_threshold": {"zero": 0.0, "above 1": 1.5}, "min_df": {"zero": 0}},
+        valid_here={"duplicate_threshold": {"None": "None switches the near-duplicate filter off"}},
     ),
     "TfidfRecommender.fit": Spec(
         lambda articles: recs.TfidfRecommender(min_df=1).fit(articles),
@@ -1601,9 +1850,17 @@ RECS: dict[str, Spec] = {
     ),
     "TfidfRecommender.similar": Spec(
         TFIDF.similar,
-        {"article_id": "s1", "k": 2},
-        {"article_id": OTHER, **K},
-        extra={"article_id": {"None": None, "unknown": "zz", "a list": ["s1"]}, **K_EXTRA},
+        {"article_ids": "s1", "k": 2},
+        {"article_ids": OTHER, **K},
+        extra={
+            "article_ids": {
+                "None": None,
+                "unknown": "zz",
+                "empty list": [],
+                "unknown in a list": ["s1", "zz"],
+            },
+            **K_EXTRA,
+        },
     ),
     "HybridRecommender": Spec(
         recs.HybridRecommender,
@@ -1660,6 +1917,41 @@ RECS: dict[str, Spec] = {
             "k": {"zero": 0, "above the candidates": 4},
         },
     ),
+    "check_reranker": Spec(
+        recs.check_reranker,
+        {
+            "rerank": _top_k,
+            "candidate_lists": [(_RERANK_CANDS, np.eye(3))],
+            "k": 2,
+            "max_per_topic": 1,
+            "duplicate_threshold": 0.8,
+            "min_relevance": 0.9,
+        },
+        {
+            "rerank": OTHER,
+            "candidate_lists": OTHER,
+            "k": COUNT,
+            "max_per_topic": COUNT,
+            "duplicate_threshold": REAL,
+            "min_relevance": REAL,
+        },
+        extra={
+            "rerank": {"None": None, "a list": ["a", "b"]},
+            "candidate_lists": {
+                "None": None,
+                "empty": [],
+                "a frame": _RERANK_CANDS,
+                "no topic": [(_RERANK_CANDS.drop(columns="topic"), np.eye(3))],
+                "wrong similarity": [(_RERANK_CANDS, np.eye(2))],
+                "cannot be filled": [(_RERANK_CANDS.assign(topic="x"), np.eye(3))],
+                "a bare pair": (_RERANK_CANDS, np.eye(3)),
+            },
+            "k": {"zero": 0},
+            "max_per_topic": {"zero": 0},
+            "duplicate_threshold": {"above 1": 1.5},
+            "min_relevance": {"negative": -0.1},
+        },
+    ),
     "list_diversity": Spec(
         recs.list_diversity,
         {"similarity": SIM},
@@ -1690,6 +1982,243 @@ RECS_NOT_CALLED = {
     "Evaluation": "result class, built by evaluate",
     "FilterBubbleResult": "result class, built by filter_bubble",
     "ValidationScores": "result class, built by validation_scores",
+}
+
+# ============================================================================= xplab.privacy
+
+_KEY = b"0123456789abcdef-key"
+_PEOPLE = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "country": ["UK", "UK", "FR", "FR"],
+        "age": [31, 35, 44, 47],
+        "segment": ["loyal", "new", "loyal", "lapsed"],
+        "revenue": [120.0, 15.0, 80.0, 0.0],
+        "id_na": pd.array([1, 2, 3, None], dtype="Int64"),
+        "padded": ["1", "2 ", "3", "4"],
+    }
+)
+EPSILON = {"zero": 0.0, "negative": -1.0}
+KEYS = {"short": b"short", "None": None, "int": 7, "list": [b"0123456789abcdef"]}
+HASHED = {"bare string": "abc", "None": None}
+
+
+def _inventory_register(**kwargs):
+    inv = privacy.DataInventory(key=_KEY)
+    inv.register("orders", _PEOPLE, user="id")
+    return inv.register(**kwargs)
+
+
+def _inventory_erase(**kwargs):
+    inv = privacy.DataInventory(key=_KEY)
+    inv.register("orders", _PEOPLE, user="id")
+    return inv.erase(**kwargs)
+
+
+def _budget_spend(**kwargs):
+    return privacy.PrivacyBudget(1.0).spend(**kwargs)
+
+
+PRIVACY: dict[str, Spec] = {
+    "pseudonymize": Spec(
+        privacy.pseudonymize,
+        {"ids": [17850, 12583], "key": _KEY, "length": 32},
+        {"ids": OTHER, "key": OTHER, "length": COUNT},
+        extra={"ids": UNIT_IDS, "key": KEYS, "length": {"too short": 8, "too long": 65}},
+    ),
+    "plain_hash": Spec(
+        privacy.plain_hash,
+        {"ids": [17850], "length": 32},
+        {"ids": OTHER, "length": COUNT},
+        extra={"ids": UNIT_IDS, "length": {"too short": 8}},
+    ),
+    "dictionary_attack": Spec(
+        privacy.dictionary_attack,
+        {"hashed": ["ab"], "candidates": [1, 2], "hasher": privacy.plain_hash},
+        {"hashed": OTHER, "candidates": OTHER, "hasher": OTHER},
+        extra={"hashed": HASHED, "candidates": {"empty": []}, "hasher": {"not a function": 3}},
+    ),
+    "k_anonymity": Spec(
+        privacy.k_anonymity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2, "unit": "id"},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT, "unit": COLUMN},
+        optional=("unit",),
+        extra={
+            "quasi_identifiers": {"missing column": ["zip"], "twice": ["country", "country"]},
+            "k": {"one": 1},
+            "unit": {"a quasi-identifier": "country", "a list": ["id"], "with missing": "id_na"},
+        },
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "l_diversity": Spec(
+        privacy.l_diversity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "sensitive": "segment"},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "sensitive": COLUMN},
+        extra={"sensitive": {"a quasi-identifier": "country"}},
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "generalize": Spec(
+        privacy.generalize,
+        {"frame": _PEOPLE, "rules": {"age": [30, 40, 50]}},
+        {"frame": FRAME, "rules": OTHER},
+        extra={
+            "rules": {
+                "None": None,
+                "empty": {},
+                "unknown column": {"zip": [0, 1]},
+                "edges not increasing": {"age": [50, 40]},
+                "values outside the edges": {"age": [40, 50]},
+                "unmapped value": {"country": {"UK": "UK"}},
+                "not a rule": {"age": 3},
+            }
+        },
+    ),
+    "enforce_k_anonymity": Spec(
+        privacy.enforce_k_anonymity,
+        {
+            "frame": _PEOPLE,
+            "quasi_identifiers": ["country"],
+            "k": 2,
+            "max_suppressed": 0.0,
+            "unit": "id",
+        },
+        {
+            "frame": FRAME,
+            "quasi_identifiers": NAMES,
+            "k": COUNT,
+            "max_suppressed": REAL,
+            "unit": COLUMN,
+        },
+        optional=("unit",),
+        extra={
+            "max_suppressed": {"above 1": 1.5, "negative": -0.1},
+            "k": {"one": 1},
+            "unit": {"with missing": "id_na"},
+        },
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "laplace_mechanism": Spec(
+        privacy.laplace_mechanism,
+        {"value": 10.0, "sensitivity": 1.0, "epsilon": 1.0, "seed": 0, "backend": "numpy"},
+        {"value": REAL, "sensitivity": REAL, "epsilon": REAL, "seed": SEED, "backend": CHOICE},
+        extra={
+            "sensitivity": EPSILON,
+            "epsilon": EPSILON,
+            "value": {"array with NaN": [1.0, np.nan]},
+        },
+    ),
+    "dp_count": Spec(
+        privacy.dp_count,
+        {"n": 10, "epsilon": 1.0, "seed": 0, "backend": "numpy"},
+        {"n": COUNT, "epsilon": REAL, "seed": SEED, "backend": CHOICE},
+        extra={"epsilon": EPSILON},
+    ),
+    "dp_sum": Spec(
+        privacy.dp_sum,
+        {"values": X, "lower": 0.0, "upper": 5.0, "epsilon": 1.0, "seed": 0},
+        {"values": ARRAY, "lower": REAL, "upper": REAL, "epsilon": REAL, "seed": SEED},
+        extra={"epsilon": EPSILON, "upper": {"below lower": -1.0}},
+        valid_here={"values": {"2-D": "clipped and summed as a whole"}},
+    ),
+    "dp_mean": Spec(
+        privacy.dp_mean,
+        {"values": X, "lower": 0.0, "upper": 5.0, "epsilon": 1.0, "seed": 0},
+        {"values": ARRAY, "lower": REAL, "upper": REAL, "epsilon": REAL, "seed": SEED},
+        extra={"epsilon": EPSILON, "lower": {"above upper": 9.0}},
+    ),
+    "segment_report": Spec(
+        privacy.segment_report,
+        {
+            "frame": _PEOPLE,
+            "segment": "segment",
+            "value": "revenue",
+            "segments": ["loyal", "new", "lapsed"],
+            "lower": 0.0,
+            "upper": 200.0,
+            "epsilon": 1.0,
+            "unit": "id",
+            "seed": 0,
+        },
+        {
+            "frame": FRAME,
+            "segment": COLUMN,
+            "value": COLUMN,
+            "segments": NAMES,
+            "lower": REAL,
+            "upper": REAL,
+            "epsilon": REAL,
+            "unit": COLUMN,
+            "seed": SEED,
+        },
+        optional=("unit",),
+        extra={
+            "segments": {
+                "undeclared segment": ["loyal", "new"],
+                "twice": ["loyal", "loyal", "new", "lapsed"],
+            },
+            "epsilon": EPSILON,
+            "unit": {"not unique": "country"},
+            "value": {"text column": "country"},
+        },
+    ),
+    "PrivacyBudget": Spec(
+        privacy.PrivacyBudget, {"total": 1.0}, {"total": REAL}, extra={"total": EPSILON}
+    ),
+    "PrivacyBudget.spend": Spec(
+        _budget_spend,
+        {"epsilon": 0.5, "what": "counts"},
+        {"epsilon": REAL, "what": TEXT},
+        extra={"epsilon": {**EPSILON, "over budget": 2.0}},
+    ),
+    "consented": Spec(
+        privacy.consented,
+        {"frame": _PEOPLE, "opted_out": [2], "user": "id"},
+        {"frame": FRAME, "opted_out": OTHER, "user": COLUMN, "key": OTHER},
+        extra={
+            "opted_out": {
+                "one id": "17850",
+                "None inside": [None],
+                "None": None,
+                "spaces": [" 2"],
+            },
+            "user": {"ids with spaces": "padded"},
+            "key": {**{k: v for k, v in KEYS.items() if k != "None"}, "raw ids": _KEY},
+        },
+    ),
+    "DataInventory": Spec(
+        privacy.DataInventory,
+        {"key": _KEY},
+        {"key": OTHER},
+        extra={"key": {k: v for k, v in KEYS.items() if k != "None"}},
+    ),
+    "DataInventory.register": Spec(
+        _inventory_register,
+        {"name": "segments", "table": _PEOPLE, "user": "id", "pseudonymized": False},
+        {"name": TEXT, "table": FRAME, "user": COLUMN, "pseudonymized": FLAG},
+        extra={"name": {"already registered": "orders"}, "user": {"boolean ids": "id_flag"}},
+    ),
+    "DataInventory.erase": Spec(
+        _inventory_erase,
+        {"user_id": 1},
+        {"user_id": OTHER},
+        extra={"user_id": {"None": None, "NaN": float("nan"), "boolean": True, "fraction": 1.5}},
+    ),
+}
+
+
+def _noise_interval(**kwargs):
+    return privacy.dp_count(10, epsilon=1.0, seed=0).noise_interval(**kwargs)
+
+
+PRIVACY["DPRelease.noise_interval"] = Spec(
+    _noise_interval, {"level": 0.95}, {"level": REAL}, extra={"level": {"one": 1.0, "zero": 0.0}}
+)
+PRIVACY_NOT_CALLED = {
+    "BudgetExceededError": "exception class",
+    "DPRelease": "result class, built by dp_count, dp_sum and dp_mean",
+    "ErasureReceipt": "result class, built by DataInventory.erase",
+    "KAnonymity": "result class, built by k_anonymity",
+    "SegmentReport": "result class, built by segment_report",
 }
 
 # ============================================================================= xplab.workbook
@@ -1724,6 +2253,14 @@ def _function() -> float:
     return 0.25
 
 
+NAMED_FUNCTIONS = {
+    "a list": [_function],
+    "a value, not a function": {"why": 0.25},
+    "empty message": {"": _function},
+    "message not text": {1: _function},
+}
+
+
 WORKBOOK: dict[str, Spec] = {
     "Exercise": Spec(
         workbook.Exercise,
@@ -1738,6 +2275,10 @@ WORKBOOK: dict[str, Spec] = {
             "exact": FLAG,
             "round_up": FLAG,
             "unit": TEXT,
+            "printed": OTHER,
+            "accept": OTHER,
+            "mistakes": OTHER,
+            "estimate": OTHER,
             "forbidden": OTHER,
             "hints": OTHER,
             "solution": OTHER,
@@ -1746,6 +2287,16 @@ WORKBOOK: dict[str, Spec] = {
         },
         optional=("kind",),
         extra={
+            "printed": {"a percent spec": ".1%", "not a spec": "abc", "int": 3, "None": None},
+            "accept": NAMED_FUNCTIONS,
+            "mistakes": NAMED_FUNCTIONS,
+            "estimate": {
+                "zero": 0.0,
+                "above 1": 1.5,
+                "numeric string": "0.1",
+                "boolean": True,
+                "NaN": float("nan"),
+            },
             "expected": {"a value": 0.25, "None": None},
             "cases": {"a tuple, not a list of tuples": (1, 2), "bare string": "ab", "int": 3},
             "checker": {"given with expected": lambda answer: None, "a value": 0.25},
@@ -1792,7 +2343,118 @@ WORKBOOK_NOT_CALLED = {
     "Feedback": "result class, built by Exercise.check",
     "Note": "result class, built by Exercise.hint and .solution",
     "Status": "enum of feedback states",
+    "Verified": "result class, built by Exercise.assert_correct and .assert_incorrect",
     "WorkbookError": "exception class",
+}
+
+# ============================================================================= xplab.progress
+
+PROGRESS: dict[str, Spec] = {
+    "progress": Spec(
+        xplab.progress.progress,
+        {"iterable": [1, 2, 3], "desc": "items"},
+        {"iterable": OTHER, "desc": OTHER, "total": COUNT, "enabled": FLAG},
+        optional=("total",),
+        extra={
+            "iterable": {"None": None, "int": 3, "string": "abc"},
+            "desc": {"None": None, "int": 1},
+        },
+    ),
+}
+
+# ============================================================================= xplab.calculators
+
+_POWER_KINDS = {
+    "baseline_rate": REAL,
+    "mde": REAL,
+    "alpha": REAL,
+    "power": REAL,
+    "relative": FLAG,
+    "n_per_group": REAL,
+}
+_POWER_EXTRA = {
+    "baseline_rate": {"above 1": 1.5},
+    "mde": {"treatment rate above 1": 0.95},
+    "power": {"at alpha": 0.05},
+    "n_per_group": {"zero": 0, "too small for any effect": 1.0},
+}
+_PEEK_KINDS = {
+    "n_looks": COUNT,
+    "alpha": REAL,
+    "method": CHOICE,
+    "effect": REAL,
+    "users_per_look": COUNT,
+    "n_experiments": COUNT,
+    "seed": SEED,
+}
+_PEEK_EXTRA = {
+    "n_looks": {"zero": 0, "above 200": 201},
+    "alpha": {"above 1": 1.5},
+    "users_per_look": {"one": 1},
+    "n_experiments": {"zero": 0, "above 200,000": 10**6},
+}
+_BANDIT_KINDS = {
+    "policy": CHOICE,
+    "means": ARRAY,
+    "epsilon": REAL,
+    "c": REAL,
+    "n_rounds": COUNT,
+    "n_runs": COUNT,
+    "seed": SEED,
+}
+_BANDIT_EXTRA = {
+    "means": {"one arm": [0.1], "above 1": [0.1, 1.5], "51 arms": [0.1] * 51},
+    "epsilon": {"above 1": 1.5, "negative": -0.1},
+    "c": {"zero": 0.0},
+    "n_rounds": {"zero": 0},
+    "n_runs": {"zero": 0, "above 100": 101},
+}
+_BANDIT_VALID = {"policy": "ucb1", "means": [0.1, 0.2], "n_rounds": 20, "n_runs": 1, "seed": 0}
+
+CALCULATORS: dict[str, Spec] = {
+    "power_plan": Spec(
+        calculators.power_plan,
+        {"baseline_rate": 0.1, "mde": 0.02, "n_per_group": 5_000},
+        {**_POWER_KINDS, "ratio": REAL, "alternative": CHOICE},
+        optional=("n_per_group",),
+        extra={**_POWER_EXTRA, "ratio": {"zero": 0.0}},
+    ),
+    "power_calculator": Spec(
+        calculators.power_calculator,
+        {"baseline_rate": 0.1, "mde": 0.05, "n_per_group": 5_000},
+        {**_POWER_KINDS, "treatment_share": REAL},
+        optional=("n_per_group",),
+        extra={
+            **_POWER_EXTRA,
+            "mde": {"treatment rate above 1": 10.0},
+            "treatment_share": {"one": 1.0, "zero": 0.0},
+        },
+    ),
+    "peeking_simulation": Spec(
+        calculators.peeking_simulation,
+        {"n_looks": 3, "n_experiments": 50, "seed": 0},
+        {**_PEEK_KINDS, "tau": REAL},
+        optional=("tau",),
+        extra={**_PEEK_EXTRA, "tau": {"zero": 0.0}},
+    ),
+    "peeking_simulator": Spec(
+        calculators.peeking_simulator,
+        {"n_looks": 3, "n_experiments": 50},
+        _PEEK_KINDS,
+        extra=_PEEK_EXTRA,
+    ),
+    "bandit_regret": Spec(
+        calculators.bandit_regret, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+    "bandit_playground": Spec(
+        calculators.bandit_playground, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+}
+CALCULATORS_NOT_CALLED = {
+    "BanditRegret": "result class",
+    "PeekingSimulation": "result class",
+    "PowerPlan": "result class",
+    "Calculator": "the control panel the three wrappers above return; their rows check its values",
 }
 
 # ============================================================================= the tests
@@ -1806,7 +2468,10 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "longterm": (xplab.longterm, LONGTERM, LONGTERM_NOT_CALLED, set()),
     "data": (data, DATA, DATA_NOT_CALLED, set()),
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
+    "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
+    "progress": (xplab.progress, PROGRESS, {}, set()),
+    "calculators": (calculators, CALCULATORS, CALCULATORS_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]
 ROWS = [(name, row) for name, (_, table, _, _) in TABLES.items() for row in table]

@@ -28,6 +28,7 @@ SPREAD_SEEDS = (42, 43, 44, 45, 46)  # five random 75/25 splits; 42 is the noteb
 BOOTSTRAP_SEED = 2019
 N_BOOTSTRAP = 2000
 ONBOARDING = (1, 50, 100)  # Toy Story, Star Wars, Fargo: a new user's three picks
+SCALE_ITEMS = 100_000  # Exercise 8: a catalogue of this many items
 
 
 @cache
@@ -56,12 +57,88 @@ def _pearson_reference(r_u, r_v) -> float:
     return float(recs.user_similarity(matrix, similarity="pearson")[0, 1])
 
 
+def _pearson_one_mean(r_u, r_v) -> float:
+    a, b = np.asarray(r_u, dtype=float), np.asarray(r_v, dtype=float)
+    mean = np.concatenate([a, b]).mean()
+    a, b = a - mean, b - mean
+    return float((a @ b) / np.sqrt((a @ a) * (b @ b)))
+
+
+def _pearson_mixed_ddof(r_u, r_v) -> float:
+    return float(np.cov(r_u, r_v)[0, 1] / (np.std(r_u) * np.std(r_v)))
+
+
+def _pearson_covariance(r_u, r_v) -> float:
+    a = np.asarray(r_u, dtype=float) - np.mean(r_u)
+    b = np.asarray(r_v, dtype=float) - np.mean(r_v)
+    return float((a @ b) / len(a))
+
+
 def _precision_reference(recommended, relevant, k) -> float:
+    # a user with nothing recommended, or nothing relevant, scores 0 (the package's
+    # convention for a test user without a list, missing="zero")
+    if len(recommended) == 0 or len(relevant) == 0:
+        return 0.0
     recs_frame = pd.DataFrame(
         {"user_id": 0, "item_id": list(recommended), "rank": np.arange(1, len(recommended) + 1)}
     )
     test = pd.DataFrame({"user_id": 0, "item_id": sorted(relevant)})
     return recs.precision_at_k(test, recs_frame, k=k)
+
+
+def _hits(recommended, relevant, k) -> int:
+    return sum(item in relevant for item in list(recommended)[:k])
+
+
+#: Wrong precision@k functions that strong candidates write, with what differs.
+_PRECISION_MISTAKES = {
+    "that divides by the length of the (cut) list: a list shorter than k would score as if "
+    "it were full; precision@k always divides by k": lambda recommended, relevant, k: (
+        _hits(recommended, relevant, k) / len(list(recommended)[:k])
+    ),
+    "that divides by the number of relevant items (that is recall); precision@k divides by "
+    "k": lambda recommended, relevant, k: _hits(recommended, relevant, k) / len(relevant),
+    "that divides by min(k, number of relevant items) (R-precision); precision@k divides by "
+    "k": lambda recommended, relevant, k: _hits(recommended, relevant, k) / min(k, len(relevant)),
+    "that counts relevant items in the whole list; only the first k count": lambda recommended, relevant, k: (
+        sum(item in relevant for item in recommended) / k
+    ),
+    "that looks at the first k − 1 items (an off-by-one in the slice); `recommended[:k]` "
+    "holds k": lambda recommended, relevant, k: _hits(recommended, relevant, k - 1) / k,
+    "that sorts the list by item id first; the list is ranked, best first, so keep its "
+    "order": lambda recommended, relevant, k: _hits(sorted(recommended), relevant, k) / k,
+}
+
+
+@cache
+def _neighbourhood() -> tuple[float, pd.DataFrame, pd.DataFrame]:
+    """User USER's mean rating, the raters of ITEM (similarity and deviation), and the
+    neighbourhood the prediction uses: the 40 most similar, with positive similarity."""
+    train, _ = split()
+    model = recs.UserKNN(k=40, similarity="pearson").fit(train)
+    u = model.users_.get_loc(USER)
+    raters = train[train["item_id"] == ITEM].copy()
+    means = train.groupby("user_id")["rating"].mean()
+    raters["similarity"] = model.sim_[u, model.users_.get_indexer(raters["user_id"])]
+    raters["deviation"] = raters["rating"] - means.reindex(raters["user_id"]).to_numpy()
+    top = raters.sort_values("similarity", ascending=False).head(40)
+    return float(means[USER]), raters, top[top["similarity"] > 0]
+
+
+def _prediction_unweighted() -> float:
+    mu_u, _, nb = _neighbourhood()
+    return mu_u + float(nb["deviation"].mean())
+
+
+def _prediction_ratings() -> float:
+    _, _, nb = _neighbourhood()
+    return float((nb["similarity"] * nb["rating"]).sum() / nb["similarity"].sum())
+
+
+def _prediction_all_raters() -> float:
+    mu_u, raters, _ = _neighbourhood()
+    w = raters["similarity"]
+    return mu_u + float((w * raters["deviation"]).sum() / w.abs().sum())
 
 
 def _prediction() -> float:
@@ -103,6 +180,7 @@ q1 = Exercise(
     ],
 )
 
+
 q2 = Exercise(
     "Q2 · Pearson similarity",
     expected=_pearson_reference,
@@ -112,16 +190,44 @@ q2 = Exercise(
         ([4, 4, 5, 2, 3], [5, 3, 4, 1, 1]),
     ],
     rtol=1e-9,
+    mistakes={
+        "that is the cosine of the raw ratings; Pearson first centres each user's ratings "
+        "on that user's own mean": lambda r_u, r_v: float(
+            np.dot(r_u, r_v) / np.sqrt(np.dot(r_u, r_u) * np.dot(r_v, r_v))
+        ),
+        "that centres both users on one common mean; Pearson centres each user on their "
+        "own mean (a harsh and a generous rater differ in level)": _pearson_one_mean,
+        "that is the covariance; divide it by both users' standard deviations": (
+            _pearson_covariance
+        ),
+        "that mixes a sample covariance (divided by n − 1) with population standard "
+        "deviations (divided by n); use one convention, and the n cancels": _pearson_mixed_ddof,
+    },
     hints=[
         "Centre each vector on its own mean, then take the cosine of the centred vectors.",
         "`a = r_u - np.mean(r_u); b = r_v - np.mean(r_v); (a @ b) / np.sqrt((a @ a) * (b @ b))`",
     ],
 )
 
+
 q3 = Exercise(
     "Q3 · a prediction by hand",
     expected=_prediction,
     rtol=1e-9,
+    mistakes={
+        "that is the plain (unweighted) mean of the neighbours' deviations; the formula weights "
+        "each deviation by the neighbour's similarity": _prediction_unweighted,
+        "that is the neighbours' mean rating: it ignores both the similarity weights and each "
+        "neighbour's own mean (a 4 from a generous rater says less than from a harsh one)": (
+            lambda: float(_neighbourhood()[2]["rating"].mean())
+        ),
+        "that averages the neighbours' *ratings*, weighted by similarity; the formula averages "
+        "their deviations from their own means and adds them to user 13's mean": (
+            _prediction_ratings
+        ),
+        "that uses every user who rated the film; the prediction uses the neighbourhood: the "
+        "40 most similar, with positive similarity": _prediction_all_raters,
+    },
     hints=[
         "Start from the user's mean `mu_u` and add the similarity-weighted average of the "
         "neighbours' deviations (the table `neighbourhood`).",
@@ -129,6 +235,7 @@ q3 = Exercise(
         "/ neighbourhood['similarity'].sum()`",
     ],
 )
+
 
 q4 = MultipleChoice(
     "Q4 · which explanation to show",
@@ -138,33 +245,37 @@ q4 = MultipleChoice(
         "should the product show?"
     ),
     options={
+        "“Because you liked *X*”, X being the film you rated highly that is most like "
+        "Braveheart.": (
+            "Yes: it uses only user 13's own history and a film-to-film similarity computed "
+            "from all users together, so it names no one else and shows no one's history; "
+            "the user can check it (and remove the film from their profile if it misleads)."
+        ),
         "“Because user 7, who liked 68 of the films you liked, watched Braveheart.”": (
             "No: it discloses what another person watched and liked. Ids can be linked to "
             "people (a friend who knows a few of user 7's films recognises them), and "
             "Narayanan & Shmatikov re-identified Netflix-prize raters from a handful of "
             "ratings. It is also not something user 13 can act on."
         ),
-        "“Because you liked Raiders of the Lost Ark.”": (
-            "Yes: it uses only user 13's own history and a film-to-film similarity computed "
-            "from all users together, so it names no one else and shows no one's history; "
-            "the user can check it (and remove the film from their profile if it misleads)."
-        ),
         "“39 of the 50 people most like you watched Braveheart.”": (
             "Better than naming a user, but still about other people, and with small "
             "neighbourhoods such counts can reveal individuals (differencing two answers). "
             "It also explains less: the user cannot see *what* about their taste led here."
         ),
-        "No explanation: explanations leak how the model works.": (
-            "Explanations build trust and let users correct their profile; an item-based "
-            "one reveals nothing about other users. Hiding all reasons is not required."
+        "“Popular with people who watch what you watch”: it reveals nobody and describes "
+        "the model truthfully.": (
+            "Safe, and true of user-based CF, but it explains nothing the user can check or "
+            "act on; an explanation from the user's own films does both, and reveals no one "
+            "either."
         ),
     },
-    answer="B",
+    answer="A",
     hints=[
         "Which of these lines tells user 13 something about a *different* user?",
         "An item-item similarity is computed from all users together; a neighbour is one person.",
     ],
 )
+
 
 q5 = Exercise(
     "Q5 · because you liked…",
@@ -176,20 +287,29 @@ q5 = Exercise(
     ],
 )
 
+
 q6 = Exercise(
     "Q6 · precision@k",
     expected=_precision_reference,
     cases=[
         ([10, 20, 30, 40], {10, 30, 50}, 4),
-        ([10, 20, 30, 40], {10, 30, 50}, 2),
+        ([10, 20, 30, 40], {10, 30, 50}, 2),  # only the first k count
         ([1, 2, 3], {4}, 3),
         ([7, 8, 9, 10, 11], {11, 9, 7, 1, 2, 3}, 5),
+        ([5, 6], {5}, 4),  # fewer than k recommended: still divided by k
+        ([3, 1], {1, 3}, 5),  # all relevant, but fewer than k: 2 of 5, not 2 of 2
+        ([40, 30, 20, 10], {10, 20}, 2),  # ranked best first, not in id order
+        ([], {1}, 3),  # nothing recommended
+        ([1, 2], set(), 2),  # nothing relevant
+        ([5, 6, 7], {5, 6, 7}, 1),
     ],
+    mistakes=_PRECISION_MISTAKES,
     hints=[
         "Look only at the first k recommendations, count how many are relevant, divide by k.",
         "`sum(item in relevant for item in recommended[:k]) / k`",
     ],
 )
+
 
 q7 = Exercise(
     "Q7 · choose l2 on validation",
@@ -201,8 +321,21 @@ q7 = Exercise(
     ],
 )
 
-q8 = MultipleChoice(
-    "Q8 · EASE against BiVAE",
+
+q8 = Exercise(
+    "Q8 · EASE's matrix at 100,000 items",
+    expected=lambda: SCALE_ITEMS**2 * np.dtype(np.float64).itemsize / 1e9,
+    estimate=0.5,
+    kind="judgment",
+    hints=[
+        "B is a dense items × items matrix of float64 numbers (8 bytes each).",
+        "B has items × items entries: 10¹⁰ numbers of 8 bytes each (float64) is 8·10¹⁰ bytes, 80 GB — and fitting inverts a matrix of the same size.",
+    ],
+)
+
+
+q9 = MultipleChoice(
+    "Q9 · EASE against BiVAE",
     question=(
         "On our split EASE (l2 = 500) scores P@10 = 0.417; the recommenders-team table reports "
         "0.412 for BiVAE on its own random split. Across five random splits EASE ranged "
@@ -210,34 +343,37 @@ q8 = MultipleChoice(
         "Which statement does the evidence support?"
     ),
     options={
-        "EASE beats BiVAE on ML-100K.": (
-            "No: the gap (0.005) is well inside the bootstrap interval's half-width (about "
-            "0.017), and BiVAE's single published number has sampling noise of its own that "
-            "we cannot see. 'Beats' needs both models on the same splits, repeated."
+        "EASE beats BiVAE on ML-100K: it is ahead on every one of five splits.": (
+            "Five splits of *our* evaluation show EASE is stable, not that it is ahead: the "
+            "gap (0.005) is well inside the bootstrap interval's half-width (about 0.017), and "
+            "BiVAE's single published number has sampling noise of its own. 'Beats' needs both "
+            "models on the same splits, repeated."
         ),
-        "EASE matches BiVAE: the two are within the noise of the evaluation.": (
-            "Yes. A closed-form model with one hyper-parameter is level with the best deep "
-            "model of the table; which of the two is ahead cannot be told from these numbers."
+        "BiVAE is better: with the benchmark's stricter tuning EASE scores 0.410, below 0.412.": (
+            "A 0.002 gap is as far inside the noise as the 0.005 gap the other way; neither "
+            "protocol separates the two models."
         ),
-        "BiVAE is better: the published number comes from the library's authors.": (
-            "Who ran it does not make it more precise; 0.412 is one split's estimate with "
-            "its own noise, lower than ours if anything."
-        ),
-        "Nothing can be said: the two numbers come from different splits.": (
+        "Nothing can be said: the two numbers come from different random splits.": (
             "Too pessimistic: the protocol (user-stratified 75/25, all test ratings relevant, "
             "k = 10, same metric definitions) is the same, and the split-to-split spread we "
             "measured (0.003) is small next to the user-sampling noise. Like-with-like "
             "comparisons at this level of precision are meaningful."
         ),
+        "Their P@10 cannot be told apart: the gap is well inside the noise.": (
+            "Yes. A closed-form model with one hyper-parameter is statistically "
+            "indistinguishable from the best deep model of the table on this dataset and "
+            "protocol; which of the two is ahead cannot be told from these numbers."
+        ),
     },
-    answer="B",
+    answer="D",
     hints=[
         "Compare the gap 0.417 − 0.412 with the width of the intervals printed above.",
     ],
 )
 
-q9 = Decision(
-    "Q9 · which evaluation decides?",
+
+q10 = Decision(
+    "Q10 · which evaluation decides?",
     question=(
         "You must choose between 0/1 EASE (l2 = 500) and rating-valued EASE (l2 = 10,000) for "
         "a 'recommended for you' row whose goal is films people *enjoy*, shown to them "
@@ -271,8 +407,9 @@ q9 = Decision(
     ],
 )
 
-q10 = Exercise(
-    "Q10 · catalog coverage",
+
+q11 = Exercise(
+    "Q11 · catalog coverage",
     expected=_popularity_coverage,
     hints=[
         "Recommend the top 10 to every user with `recs.Popularity()`, then `recs.catalog_coverage`.",
@@ -281,8 +418,9 @@ q10 = Exercise(
     ],
 )
 
-q11 = Exercise(
-    "Q11 · how much of the list is the head?",
+
+q12 = Exercise(
+    "Q12 · how much of the list is the head?",
     expected=_head_share,
     hints=[
         "`ease_top` has one row per recommendation slot; `head` holds the 10 % most-rated "
@@ -291,8 +429,9 @@ q11 = Exercise(
     ],
 )
 
-q12 = Decision(
-    "Q12 · the filter bubble",
+
+q13 = Decision(
+    "Q13 · the filter bubble",
     question=(
         "Editors complain that the row shows everyone the same well-known films, and the long "
         "tail (most of the catalogue) never appears. EASE has the best offline precision. "
@@ -309,14 +448,13 @@ q12 = Decision(
             "coverage and novelty offline, and let an A/B test weigh clicks against "
             "long-term engagement, with precision as a guardrail."
         ),
-        "remove the 100 most popular films from every list": (
+        "remove the 100 most popular films from every user's list before showing it": (
             "A blunt rule: it throws away films many users would enjoy, is arbitrary at the "
             "boundary, and does not promote the tail in a personal way."
         ),
-        "do nothing: EASE has the best precision": (
-            "Offline precision rewards popular films (they are the ones most often in the test "
-            "set): it measures the bias rather than correcting it, and users who only see the "
-            "head lose the reason to browse."
+        "show each user's top 10 in a random order every visit, so that the tail gets seen": (
+            "Shuffling changes the order, not the films: the same head films fill the row, "
+            "and the tail still never appears."
         ),
     },
     answer="re-rank EASE's top candidates for diversity and novelty, and A/B test it",
