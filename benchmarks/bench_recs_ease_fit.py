@@ -3,7 +3,11 @@
 SciPy's bundled OpenBLAS (32-bit integers) crashed with a segmentation fault
 in ``potrf``/``getri`` when run on two threads from 16,000-20,000 items, so
 EASE factorized on one thread. It now runs ``potrf``/``potri`` multithreaded
-on NumPy's own OpenBLAS (64-bit integers) from 4,096 items. This benchmark
+on NumPy's own OpenBLAS (64-bit integers) from 4,096 to 20,000 items: this
+benchmark's first run (OpenBLAS 0.3.31) found no crash at 16,000 and 20,000
+items, but a segmentation fault in that ``potrf`` with two threads at 25,000,
+so larger catalogues factorize on one thread again (the last column says
+which route a size takes). This benchmark
 fits EASE at each size in its own process, with OPENBLAS_NUM_THREADS=2 (the
 machine's two cores), one size after the other, and reports:
 
@@ -71,7 +75,8 @@ def child(n_items: int) -> dict:
         "interactions": len(train),
         "fit_s": fit_s,
         **timing,
-        "numpy_lapack": ease._numpy_lapack() is not None,
+        "numpy_lapack": ease._numpy_lapack() is not None
+        and ease._THREADED_FROM <= len(model.items_) <= ease._THREADED_UP_TO,
         "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
         "check": ease_residual(model, users, items, n_items),
     }

@@ -203,3 +203,18 @@ def test_threaded_inverse_uses_numpys_lapack(monkeypatch):
     assert np.allclose(inv, ref, atol=1e-12)
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
         inverse_positive_definite(-np.eye(3))
+
+
+def test_inverse_above_the_threaded_range_runs_on_one_thread(monkeypatch):
+    # NumPy's OpenBLAS crashed in two-thread potrf at 25,000 items: above
+    # _THREADED_UP_TO the inverse takes SciPy's single-threaded route
+    def refuse():
+        raise AssertionError("NumPy's threaded LAPACK called above the threaded range")
+
+    monkeypatch.setattr(ease, "_numpy_lapack", refuse)
+    monkeypatch.setattr(ease, "_THREADED_FROM", 0)
+    monkeypatch.setattr(ease, "_THREADED_UP_TO", 50)
+    rng = np.random.default_rng(6)
+    X = (rng.random((300, 120)) < 0.2).astype(float)
+    inv = inverse_positive_definite(gram_matrix(X, l2=3.0))
+    assert np.allclose(inv, np.linalg.inv(X.T @ X + 3.0 * np.eye(120)), atol=1e-12)

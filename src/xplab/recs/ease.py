@@ -46,6 +46,10 @@ def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
 # or two, and one thread gives the same bits on every machine (threads change the
 # last bits of B with their number, and with them the order of near-tied items).
 _THREADED_FROM = 4096
+# Above this many items it runs on one thread again: NumPy's OpenBLAS (0.3.31)
+# crashed too (segmentation fault in potrf, two threads) at 25,000 items; 16,000
+# and 20,000 are the sizes checked without a crash (bench_recs_ease_fit.py).
+_THREADED_UP_TO = 20_000
 # From this many items EASE ranks from a float32 copy of B (see EASE._rank).
 _FLOAT32_FROM = 4096
 
@@ -95,17 +99,20 @@ def inverse_positive_definite(matrix: np.ndarray) -> np.ndarray:
 
     A Cholesky factorization and LAPACK ``potri`` on the one array: no second
     n × n matrix (NumPy's ``inv`` holds four while it works), n³ flops. From
-    4,096 rows it runs multithreaded on NumPy's own OpenBLAS (64-bit
-    integers; see :func:`_numpy_lapack`): checked without a crash at 16,000,
-    20,000 and 25,000 items in ``benchmarks/bench_recs_ease_fit.py``. SciPy's
-    bundled OpenBLAS (32-bit integers) crashed (segmentation fault) in
-    ``potrf`` and ``getri`` with two threads from 16,000-20,000 items, so it
-    is only used on one thread: for smaller matrices (the same bits on every
-    machine) and where NumPy's routines are not found.
+    4,096 to 20,000 rows it runs multithreaded on NumPy's own OpenBLAS
+    (64-bit integers; see :func:`_numpy_lapack`): checked without a crash at
+    16,000 and 20,000 items in ``benchmarks/bench_recs_ease_fit.py``; at
+    25,000 items that OpenBLAS's two-thread ``potrf`` crashed too
+    (segmentation fault), so larger matrices are factorized on one thread.
+    SciPy's bundled OpenBLAS (32-bit integers) crashed in ``potrf`` and
+    ``getri`` with two threads from 16,000-20,000 items, so it is only used
+    on one thread: below 4,096 rows (the same bits on every machine), above
+    20,000, and where NumPy's routines are not found.
     """
     n = matrix.shape[0]
     a = matrix.T  # symmetric: the Fortran-ordered view is the same matrix, no copy
-    lapack = _numpy_lapack() if n >= _THREADED_FROM and a.flags.f_contiguous else None
+    threaded = _THREADED_FROM <= n <= _THREADED_UP_TO and a.flags.f_contiguous
+    lapack = _numpy_lapack() if threaded else None
     if lapack is not None:
         info = _lapack_in_place(lapack[0], a)
         if info == 0:
@@ -156,7 +163,8 @@ class EASE(ItemItemMixin, Recommender):
 
     XᵀX + λI is symmetric positive definite, so P comes from a Cholesky
     factorization, in place (:func:`inverse_positive_definite`; on every core
-    from 4,096 items). Memory is one dense items × items float64 matrix
+    from 4,096 to 20,000 items, on one thread above: OpenBLAS's threaded
+    factorization crashed at 25,000). Memory is one dense items × items float64 matrix
     (3.2 GB at 20,000 items), from 4,096 items a float32 copy of it (half
     that) for ranking, plus the data; fit time grows as items³. Scoring a
     user reads one row of B per item they have (a sparse × dense product):
