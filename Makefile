@@ -16,13 +16,14 @@ lab: $(VENV)/.synced  ## open the course in JupyterLab at the start page
 	$(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
-test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax)
+test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax), browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m xplab.workbook build --check
-	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg -m "not browser"
 	$(BIN)/pytest notebooks --nbval-lax $(NBVAL)
+	$(BIN)/pytest tests/browser -m browser
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,162 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, one JupyterLab server per session.
+
+Nothing leaves the machine: sockets of this process may only reach loopback
+(the Lab server), and the browser aborts every request that is not for the
+Lab server (or, for the course site, for a ``file://`` URL).
+
+On a machine without Chromium every browser test skips and says how to get it.
+Screenshots of each notebook after Run All go to ``build/browser/`` (or
+``$XPLAB_BROWSER_ARTIFACTS``); the folder is kept, and its path printed, when
+a browser test fails (always with ``XPLAB_BROWSER_KEEP_SCREENSHOTS=1``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from labpage import REPO, LabServer, copy_course
+
+CHROMIUM = os.environ.get("XPLAB_CHROMIUM", "/usr/bin/chromium")
+# as root in a container: no sandbox; no GPU; and no background connections, which this
+# machine's closed network refuses (Chromium then stalls)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(os.environ.get("XPLAB_BROWSER_ARTIFACTS", REPO / "build" / "browser"))
+HOW_TO_ENABLE = (
+    f"no Chromium at {CHROMIUM}: install Debian's `chromium` and `fonts-noto-color-emoji` "
+    "(.ci/run does) or set XPLAB_CHROMIUM to a Chromium executable"
+)
+
+
+def _loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Loopback only (the Lab server); replaces the suite's no-network fixture here."""
+    connect = socket.socket.connect
+
+    def loopback_only(self, address):
+        if self.family == getattr(socket, "AF_UNIX", None) or _loopback(address):
+            return connect(self, address)
+        raise OSError(f"browser tests reach only this machine, not {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+
+
+# ---------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(HOW_TO_ENABLE)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Any]:
+    """Chromium, headless, in a new empty profile (Playwright makes one per launch)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+# ---------------------------------------------------------------------------- JupyterLab
+
+
+@pytest.fixture(scope="session")
+def lab(chromium, tmp_path_factory) -> Iterator[Any]:
+    """One JupyterLab server for the session, serving a scratch copy of notebooks/ and solutions/."""
+    root = tmp_path_factory.mktemp("lab-root")
+    copy_course(REPO, root)
+    server = LabServer(root, tmp_path_factory.mktemp("lab-home"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab_context(browser, lab) -> Iterator[Any]:
+    """A browser context that reaches the Lab server and nothing else."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    blocked: list[str] = []
+
+    def only_lab(route):
+        url = route.request.url
+        if url.startswith(lab.base_url + "/") or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", only_lab)
+    context.blocked = blocked
+    yield context
+    context.close()
+
+
+# ---------------------------------------------------------------------------- artifacts
+
+
+@pytest.fixture(scope="session")
+def artifacts(request) -> Path:
+    """The screenshot folder, emptied at the start of a session that uses it."""
+    if ARTIFACTS.exists() and (ARTIFACTS / ".xplab-browser").exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / ".xplab-browser").write_text("screenshots of the browser tests\n")
+    request.config.stash[_USED] = True
+    return ARTIFACTS
+
+
+_USED = pytest.StashKey[bool]()
+_FAILED = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and item.get_closest_marker("browser") is not None:
+        item.config.stash.setdefault(_FAILED, []).append(item.nodeid)
+    return report
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    keep = os.environ.get("XPLAB_BROWSER_KEEP_SCREENSHOTS") == "1"
+    if config.stash.get(_USED, False) and not config.stash.get(_FAILED, []) and not keep:
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if config.stash.get(_USED, False) and config.stash.get(_FAILED, []):
+        terminalreporter.write_sep("-", "browser screenshots")
+        terminalreporter.write_line(
+            f"each notebook after Run All, the answered exercises, the site's pages: {ARTIFACTS}"
+        )
