@@ -44,7 +44,7 @@ from bad_input import (
 
 import xplab.assign
 import xplab.longterm
-from xplab import abtest, bandits, data, quasi, recs, workbook
+from xplab import abtest, bandits, data, privacy, quasi, recs, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
 
@@ -933,6 +933,18 @@ def _loader_kinds() -> dict[str, str]:
 
 NO_COPY = str(Path(__file__).parent / "no-such-folder")
 DATA_DIR = {"int": 1, "list": ["/tmp"], "bytes path inside list": [b"/tmp"]}
+RETAIL_LINES = pd.DataFrame(
+    {
+        "invoice": ["1", "C2"],
+        "stock_code": ["A", "A"],
+        "description": ["a", "a"],
+        "quantity": [2, -2],
+        "invoice_date": pd.to_datetime(["2011-01-01", "2011-01-02"]),
+        "unit_price": [1.5, 1.5],
+        "customer_id": pd.array([7, 7], dtype="Int64"),
+        "country": ["UK", "UK"],
+    }
+)
 BOTS = pd.DataFrame({"impressions": [10, 50, 3], "sessions": [2, 1, 1], "label": ["x"] * 3})
 
 DATA: dict[str, Spec] = {
@@ -948,6 +960,18 @@ DATA: dict[str, Spec] = {
         {"data_dir": NO_COPY, "download": False},
         _loader_kinds(),
         extra={"data_dir": DATA_DIR},
+    ),
+    "load_online_retail": Spec(
+        data.load_online_retail,
+        {"data_dir": NO_COPY, "download": False},
+        _loader_kinds(),
+        extra={"data_dir": DATA_DIR},
+    ),
+    "clean_online_retail": Spec(
+        data.clean_online_retail,
+        {"lines": RETAIL_LINES},
+        {"lines": FRAME},
+        extra={"lines": {"released column names": RETAIL_LINES.rename(columns=str.upper)}},
     ),
     "load_organ_donations": Spec(data.load_organ_donations, {}, {}),
     "simulate_button_test": Spec(
@@ -1145,11 +1169,13 @@ DATA_NOT_CALLED = {
     "DatasetUnavailableError": "exception class",
     "MovieLens100K": "result class, built by load_movielens_100k",
     "OnboardingData": "result class, built by simulate_onboarding",
+    "RetailPurchases": "result class, built by clean_online_retail",
 }
 # calls whose valid form ends in this error (no copy, no download), not in a result
 VALID_RAISES: dict[str, type[Exception]] = {
     "load_movielens_100k": data.DatasetUnavailableError,
     "load_bbc_news": data.DatasetUnavailableError,
+    "load_online_retail": data.DatasetUnavailableError,
 }
 
 # ============================================================================= xplab.recs
@@ -1681,6 +1707,213 @@ RECS_NOT_CALLED = {
     "ValidationScores": "result class, built by validation_scores",
 }
 
+# ============================================================================= xplab.privacy
+
+_KEY = b"0123456789abcdef-key"
+_PEOPLE = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "country": ["UK", "UK", "FR", "FR"],
+        "age": [31, 35, 44, 47],
+        "segment": ["loyal", "new", "loyal", "lapsed"],
+        "revenue": [120.0, 15.0, 80.0, 0.0],
+    }
+)
+EPSILON = {"zero": 0.0, "negative": -1.0}
+KEYS = {"short": b"short", "None": None, "int": 7, "list": [b"0123456789abcdef"]}
+HASHED = {"bare string": "abc", "None": None}
+
+
+def _inventory_register(**kwargs):
+    inv = privacy.DataInventory(key=_KEY)
+    inv.register("orders", _PEOPLE, user="id")
+    return inv.register(**kwargs)
+
+
+def _inventory_erase(**kwargs):
+    inv = privacy.DataInventory(key=_KEY)
+    inv.register("orders", _PEOPLE, user="id")
+    return inv.erase(**kwargs)
+
+
+def _budget_spend(**kwargs):
+    return privacy.PrivacyBudget(1.0).spend(**kwargs)
+
+
+PRIVACY: dict[str, Spec] = {
+    "pseudonymize": Spec(
+        privacy.pseudonymize,
+        {"ids": [17850, 12583], "key": _KEY, "length": 32},
+        {"ids": OTHER, "key": OTHER, "length": COUNT},
+        extra={"ids": UNIT_IDS, "key": KEYS, "length": {"too short": 8, "too long": 65}},
+    ),
+    "plain_hash": Spec(
+        privacy.plain_hash,
+        {"ids": [17850], "length": 32},
+        {"ids": OTHER, "length": COUNT},
+        extra={"ids": UNIT_IDS, "length": {"too short": 8}},
+    ),
+    "dictionary_attack": Spec(
+        privacy.dictionary_attack,
+        {"hashed": ["ab"], "candidates": [1, 2], "hasher": privacy.plain_hash},
+        {"hashed": OTHER, "candidates": OTHER, "hasher": OTHER},
+        extra={"hashed": HASHED, "candidates": {"empty": []}, "hasher": {"not a function": 3}},
+    ),
+    "k_anonymity": Spec(
+        privacy.k_anonymity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT},
+        extra={
+            "quasi_identifiers": {"missing column": ["zip"], "twice": ["country", "country"]},
+            "k": {"one": 1},
+        },
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "l_diversity": Spec(
+        privacy.l_diversity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "sensitive": "segment"},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "sensitive": COLUMN},
+        extra={"sensitive": {"a quasi-identifier": "country"}},
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "generalize": Spec(
+        privacy.generalize,
+        {"frame": _PEOPLE, "rules": {"age": [30, 40, 50]}},
+        {"frame": FRAME, "rules": OTHER},
+        extra={
+            "rules": {
+                "None": None,
+                "empty": {},
+                "unknown column": {"zip": [0, 1]},
+                "edges not increasing": {"age": [50, 40]},
+                "values outside the edges": {"age": [40, 50]},
+                "unmapped value": {"country": {"UK": "UK"}},
+                "not a rule": {"age": 3},
+            }
+        },
+    ),
+    "enforce_k_anonymity": Spec(
+        privacy.enforce_k_anonymity,
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2, "max_suppressed": 0.0},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT, "max_suppressed": REAL},
+        extra={"max_suppressed": {"above 1": 1.5, "negative": -0.1}, "k": {"one": 1}},
+        valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
+    ),
+    "laplace_mechanism": Spec(
+        privacy.laplace_mechanism,
+        {"value": 10.0, "sensitivity": 1.0, "epsilon": 1.0, "seed": 0, "backend": "numpy"},
+        {"value": REAL, "sensitivity": REAL, "epsilon": REAL, "seed": SEED, "backend": CHOICE},
+        extra={
+            "sensitivity": EPSILON,
+            "epsilon": EPSILON,
+            "value": {"array with NaN": [1.0, np.nan]},
+        },
+    ),
+    "dp_count": Spec(
+        privacy.dp_count,
+        {"n": 10, "epsilon": 1.0, "seed": 0, "backend": "numpy"},
+        {"n": COUNT, "epsilon": REAL, "seed": SEED, "backend": CHOICE},
+        extra={"epsilon": EPSILON},
+    ),
+    "dp_sum": Spec(
+        privacy.dp_sum,
+        {"values": X, "lower": 0.0, "upper": 5.0, "epsilon": 1.0, "seed": 0},
+        {"values": ARRAY, "lower": REAL, "upper": REAL, "epsilon": REAL, "seed": SEED},
+        extra={"epsilon": EPSILON, "upper": {"below lower": -1.0}},
+        valid_here={"values": {"2-D": "clipped and summed as a whole"}},
+    ),
+    "dp_mean": Spec(
+        privacy.dp_mean,
+        {"values": X, "lower": 0.0, "upper": 5.0, "epsilon": 1.0, "seed": 0},
+        {"values": ARRAY, "lower": REAL, "upper": REAL, "epsilon": REAL, "seed": SEED},
+        extra={"epsilon": EPSILON, "lower": {"above upper": 9.0}},
+    ),
+    "segment_report": Spec(
+        privacy.segment_report,
+        {
+            "frame": _PEOPLE,
+            "segment": "segment",
+            "value": "revenue",
+            "segments": ["loyal", "new", "lapsed"],
+            "lower": 0.0,
+            "upper": 200.0,
+            "epsilon": 1.0,
+            "unit": "id",
+            "seed": 0,
+        },
+        {
+            "frame": FRAME,
+            "segment": COLUMN,
+            "value": COLUMN,
+            "segments": NAMES,
+            "lower": REAL,
+            "upper": REAL,
+            "epsilon": REAL,
+            "unit": COLUMN,
+            "seed": SEED,
+        },
+        optional=("unit",),
+        extra={
+            "segments": {
+                "undeclared segment": ["loyal", "new"],
+                "twice": ["loyal", "loyal", "new", "lapsed"],
+            },
+            "epsilon": EPSILON,
+            "unit": {"not unique": "country"},
+            "value": {"text column": "country"},
+        },
+    ),
+    "PrivacyBudget": Spec(
+        privacy.PrivacyBudget, {"total": 1.0}, {"total": REAL}, extra={"total": EPSILON}
+    ),
+    "PrivacyBudget.spend": Spec(
+        _budget_spend,
+        {"epsilon": 0.5, "what": "counts"},
+        {"epsilon": REAL, "what": TEXT},
+        extra={"epsilon": {**EPSILON, "over budget": 2.0}},
+    ),
+    "consented": Spec(
+        privacy.consented,
+        {"frame": _PEOPLE, "opted_out": [2], "user": "id"},
+        {"frame": FRAME, "opted_out": OTHER, "user": COLUMN},
+        extra={"opted_out": {"one id": "17850", "None inside": [None], "None": None}},
+    ),
+    "DataInventory": Spec(
+        privacy.DataInventory,
+        {"key": _KEY},
+        {"key": OTHER},
+        extra={"key": {k: v for k, v in KEYS.items() if k != "None"}},
+    ),
+    "DataInventory.register": Spec(
+        _inventory_register,
+        {"name": "segments", "table": _PEOPLE, "user": "id", "pseudonymized": False},
+        {"name": TEXT, "table": FRAME, "user": COLUMN, "pseudonymized": FLAG},
+        extra={"name": {"already registered": "orders"}, "user": {"boolean ids": "id_flag"}},
+    ),
+    "DataInventory.erase": Spec(
+        _inventory_erase,
+        {"user_id": 1},
+        {"user_id": OTHER},
+        extra={"user_id": {"None": None, "NaN": float("nan"), "boolean": True, "fraction": 1.5}},
+    ),
+}
+
+
+def _noise_interval(**kwargs):
+    return privacy.dp_count(10, epsilon=1.0, seed=0).noise_interval(**kwargs)
+
+
+PRIVACY["DPRelease.noise_interval"] = Spec(
+    _noise_interval, {"level": 0.95}, {"level": REAL}, extra={"level": {"one": 1.0, "zero": 0.0}}
+)
+PRIVACY_NOT_CALLED = {
+    "BudgetExceededError": "exception class",
+    "DPRelease": "result class, built by dp_count, dp_sum and dp_mean",
+    "ErasureReceipt": "result class, built by DataInventory.erase",
+    "KAnonymity": "result class, built by k_anonymity",
+    "SegmentReport": "result class, built by segment_report",
+}
+
 # ============================================================================= xplab.workbook
 
 CHOICE_OPTIONS = {"first": "why the first", "second": "why the second"}
@@ -1795,6 +2028,7 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "longterm": (xplab.longterm, LONGTERM, LONGTERM_NOT_CALLED, set()),
     "data": (data, DATA, DATA_NOT_CALLED, set()),
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
+    "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]

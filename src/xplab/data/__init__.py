@@ -11,6 +11,7 @@ from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
 from .news import NewsReaders
 from .onboarding import OnboardingData, simulate_onboarding
+from .online_retail import RetailPurchases, clean_online_retail, load_online_retail
 from .organ_donations import load_organ_donations
 from .simulate import simulate_button_test
 
@@ -20,8 +21,11 @@ __all__ = [
     "MovieLens100K",
     "NewsReaders",
     "OnboardingData",
+    "RetailPurchases",
+    "clean_online_retail",
     "load_bbc_news",
     "load_movielens_100k",
+    "load_online_retail",
     "load_organ_donations",
     "simulate_button_test",
     "simulate_experiment_portfolio",
