@@ -4,10 +4,15 @@ Nothing leaves the machine: sockets of this process may only reach loopback
 (the Lab server), and the browser aborts every request that is not for the
 Lab server (or, for the course site, for a ``file://`` URL).
 
+One JupyterLab server serves every notebook; each notebook gets its own tab
+and kernel, opened and run one notebook ahead of its tests
+(``XPLAB_BROWSER_AHEAD``, default 1; 0 runs one notebook at a time).
+
 On a machine without Chromium every browser test skips and says how to get it.
-Screenshots of each notebook after Run All go to ``build/browser/`` (or
-``$XPLAB_BROWSER_ARTIFACTS``); the folder is kept, and its path printed, when
-a browser test fails (always with ``XPLAB_BROWSER_KEEP_SCREENSHOTS=1``).
+Screenshots go to ``build/browser/`` (or ``$XPLAB_BROWSER_ARTIFACTS``): each
+answered exercise, and the whole notebook after Run All when one of its tests
+fails (every notebook with ``XPLAB_BROWSER_KEEP_SCREENSHOTS=1``). The folder
+is kept, and its path printed, when a browser test fails.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labpage import REPO, LabServer, copy_course
+from labpage import KEEP_SCREENSHOTS, REPO, LabServer, Pipeline, copy_course
 
 CHROMIUM = os.environ.get("XPLAB_CHROMIUM", "/usr/bin/chromium")
 # as root in a container: no sandbox; no GPU; and no background connections, which this
@@ -36,6 +41,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(os.environ.get("XPLAB_BROWSER_ARTIFACTS", REPO / "build" / "browser"))
+#: Notebooks opened and run ahead of the one under test (0: one at a time).
+AHEAD = int(os.environ.get("XPLAB_BROWSER_AHEAD", "1"))
+#: Parametrized fixtures that hold one open notebook, and the folder of their notebooks.
+NOTEBOOK_FIXTURES = {"workbook": "notebooks", "solutions": "solutions"}
 HOW_TO_ENABLE = (
     f"no Chromium at {CHROMIUM}: install Debian's `chromium` and `fonts-noto-color-emoji` "
     "(.ci/run does) or set XPLAB_CHROMIUM to a Chromium executable"
@@ -121,6 +130,31 @@ def lab_context(browser, lab) -> Iterator[Any]:
     context.close()
 
 
+_ORDER = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Note the order in which the selected tests will open notebooks, for opening ahead."""
+    order: list[str] = []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        for fixture, folder in NOTEBOOK_FIXTURES.items():
+            if params is not None and fixture in params.params:
+                path = f"{folder}/{params.params[fixture]}"
+                if path not in order:
+                    order.append(path)
+    config.stash[_ORDER] = order
+
+
+@pytest.fixture(scope="session")
+def notebook_tabs(request, lab, lab_context) -> Iterator[Any]:
+    """The notebooks' tabs, each opened (and run) one notebook ahead of its tests."""
+    tabs = Pipeline(lab_context, lab, request.config.stash.get(_ORDER, []), ahead=AHEAD)
+    yield tabs
+    tabs.close()
+
+
 # ---------------------------------------------------------------------------- artifacts
 
 
@@ -137,6 +171,13 @@ def artifacts(request) -> Path:
 
 _USED = pytest.StashKey[bool]()
 _FAILED = pytest.StashKey[list]()
+RUN_TIMES = pytest.StashKey[dict]()  # notebook path -> seconds from Run All to idle
+
+
+@pytest.fixture(scope="session")
+def run_times(request) -> dict[str, float]:
+    """Where the notebook fixtures note how long Run All took (printed at the end, not tested)."""
+    return request.config.stash.setdefault(RUN_TIMES, {})
 
 
 @pytest.hookimpl(wrapper=True)
@@ -144,19 +185,31 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed and item.get_closest_marker("browser") is not None:
         item.config.stash.setdefault(_FAILED, []).append(item.nodeid)
+        for fixture in NOTEBOOK_FIXTURES:  # the whole notebook as it is when a test fails
+            ran = getattr(item, "funcargs", {}).get(fixture)
+            if ran is not None and report.when == "call":
+                ran.capture()
     return report
 
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    keep = os.environ.get("XPLAB_BROWSER_KEEP_SCREENSHOTS") == "1"
-    if config.stash.get(_USED, False) and not config.stash.get(_FAILED, []) and not keep:
+    if (
+        config.stash.get(_USED, False)
+        and not config.stash.get(_FAILED, [])
+        and not KEEP_SCREENSHOTS
+    ):
         shutil.rmtree(ARTIFACTS, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    times = config.stash.get(RUN_TIMES, {})
+    if times:
+        terminalreporter.write_sep("-", "browser: seconds from Run All to an idle kernel")
+        for path, seconds in times.items():
+            terminalreporter.write_line(f"{seconds:6.1f}  {path}")
     if config.stash.get(_USED, False) and config.stash.get(_FAILED, []):
         terminalreporter.write_sep("-", "browser screenshots")
         terminalreporter.write_line(
-            f"each notebook after Run All, the answered exercises, the site's pages: {ARTIFACTS}"
+            f"the notebooks with a failing test, the answered exercises, the site's pages: {ARTIFACTS}"
         )

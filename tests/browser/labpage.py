@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -56,6 +57,8 @@ REPO = Path(__file__).resolve().parents[2]
 #: A notebook that has not finished this long after Run All is hung (each runs in
 #: under a minute on two idle cores); a guard against hanging, not a speed target.
 NOTEBOOK_TIMEOUT = float(os.environ.get("XPLAB_BROWSER_TIMEOUT", "300"))
+#: Keep the screenshots of every notebook, not only of those with a failing test.
+KEEP_SCREENSHOTS = os.environ.get("XPLAB_BROWSER_KEEP_SCREENSHOTS") == "1"
 
 
 def free_port() -> int:
@@ -154,8 +157,10 @@ class LabServer:
         return json.loads(body) if body else None
 
     def url(self, path: str) -> str:
-        """The JupyterLab URL that opens ``path`` (relative to the served root), in a fresh workspace."""
-        return f"{self.base_url}/lab/tree/{path}?reset&token={self.token}"
+        """The JupyterLab URL that opens ``path`` (relative to the served root) in a fresh
+        workspace of its own, so that tabs open side by side do not share their layout."""
+        workspace = re.sub(r"\W+", "-", path).strip("-")
+        return f"{self.base_url}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -200,20 +205,6 @@ def copy_course(
 # ---------------------------------------------------------------------------- the page
 
 _PANEL = "window.jupyterapp.shell.currentWidget"
-
-_KERNEL_IDLE = f"""() => {{
-  try {{
-    const panel = {_PANEL};
-    return panel.context.isReady && panel.sessionContext.session.kernel.status === 'idle';
-  }} catch (e) {{ return false; }}
-}}"""
-
-_START_RUN_ALL = """() => {
-  window.__xplabRunAll = null;
-  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
-    ok => { window.__xplabRunAll = {ok}; },
-    err => { window.__xplabRunAll = {error: String(err)}; });
-}"""
 
 _RUN_ALL_DONE = f"""() => {{
   const done = window.__xplabRunAll;
@@ -270,6 +261,29 @@ _CELLS = f"""() => {{
 }}"""
 
 
+# Injected into the tab before JupyterLab loads: once the notebook is open and its kernel
+# idle, keep the cells as first shown (the stored outputs) and start Run All (the Run
+# menu's command). It runs by itself, so a tab opened ahead works while Python waits on another.
+_AUTORUN = f"""(() => {{
+  if (window.top !== window) return;
+  const timer = setInterval(() => {{
+    let panel;
+    try {{
+      panel = {_PANEL};
+      if (!(panel.context.isReady && panel.sessionContext.session.kernel.status === 'idle')) return;
+    }} catch (e) {{ return; }}
+    clearInterval(timer);
+    window.jupyterapp.shell.collapseLeft();  // room for the notebook
+    window.__xplabOpened = ({_CELLS})();
+    const start = Date.now();
+    window.__xplabRunAll = null;
+    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+      ok => {{ window.__xplabRunAll = {{ok, seconds: (Date.now() - start) / 1000}}; }},
+      err => {{ window.__xplabRunAll = {{ok: false, error: String(err)}}; }});
+  }}, 250);
+}})();"""
+
+
 @dataclass(frozen=True)
 class Cell:
     """One notebook cell as the page shows it."""
@@ -294,30 +308,34 @@ class Cell:
 
 
 class NotebookPage:
-    """One notebook open in JupyterLab, in its own browser tab and kernel."""
+    """One notebook open in JupyterLab, in its own browser tab, workspace and kernel.
 
-    def __init__(self, context: Any, server: LabServer, path: str, *, timeout: float) -> None:
+    Creating it opens the tab and returns at once: the tab runs Run All by
+    itself as soon as the kernel is idle. :meth:`finish` waits for the end.
+    """
+
+    def __init__(self, context: Any, server: LabServer, path: str) -> None:
         self.server = server
         self.path = path
+        self.started = time.monotonic()
+        self.opened: list[Cell] = []
         self.page = context.new_page()
         self.page.set_default_timeout(60_000)
-        self.page.goto(server.url(path))
-        self.page.wait_for_function(_KERNEL_IDLE, timeout=timeout * 1000, polling=250)
-        self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # room for the notebook
-        # the stored outputs as a learner first sees them, before anything runs
-        self.opened = self.cells()
+        self.page.add_init_script(_AUTORUN)
+        self.page.goto(server.url(path), wait_until="commit")
 
-    def run_all(self, timeout: float) -> dict[str, Any]:
-        """Run All (the Run menu's command) and wait until every cell ran and the kernel is idle.
+    def finish(self, timeout: float) -> dict[str, Any]:
+        """Wait until Run All has run every cell and the kernel is idle.
 
-        Returns ``{"ok": bool}`` (False when a cell stopped the run) and the seconds taken.
+        ``timeout`` counts from the opening of the tab. Returns ``{"ok": bool,
+        "seconds": …}`` (``ok`` is False when a cell stopped the run); raises
+        Playwright's ``TimeoutError`` when the notebook is not done in time.
         """
-        start = time.monotonic()
-        self.page.evaluate(_START_RUN_ALL)
-        done = self.page.wait_for_function(_RUN_ALL_DONE, timeout=timeout * 1000, polling=250)
+        remaining = max(timeout - (time.monotonic() - self.started), 1.0)
+        done = self.page.wait_for_function(_RUN_ALL_DONE, timeout=remaining * 1000, polling=250)
         result = dict(done.json_value())
+        self.opened = self._parse(self.page.evaluate("() => window.__xplabOpened"))
         self.settle()
-        result["seconds"] = time.monotonic() - start
         return result
 
     def settle(self, quiet: float = 1.0, limit: float = 20.0) -> None:
@@ -334,6 +352,11 @@ class NotebookPage:
             time.sleep(0.2)
 
     def cells(self) -> list[Cell]:
+        """Every cell as the page shows it now."""
+        return self._parse(self.page.evaluate(_CELLS))
+
+    @staticmethod
+    def _parse(cells: list[dict[str, Any]]) -> list[Cell]:
         return [
             Cell(
                 index=c["index"],
@@ -356,7 +379,7 @@ class NotebookPage:
                 markdown_math=c["markdown"]["math"] if c["markdown"] else 0,
                 output_markdown=tuple(c["outputMarkdown"]),
             )
-            for c in self.page.evaluate(_CELLS)
+            for c in cells
         ]
 
     def _cell_locator(self, index: int) -> Any:
@@ -388,7 +411,9 @@ class NotebookPage:
             self.page.wait_for_function(
                 f"""([i, before]) => {{
                   const panel = {_PANEL};
-                  const n = panel.content.widgets[i].model.executionCount;
+                  const model = panel.content.widgets[i].model;
+                  if (model.type !== 'code') return true;  // Shift+Enter renders Markdown at once
+                  const n = model.executionCount;
                   return n !== null && n !== before && panel.sessionContext.session.kernel.status === 'idle';
                 }}""",
                 arg=[index, before],
@@ -455,3 +480,43 @@ class NotebookPage:
             )
         finally:
             self.page.close()
+
+
+class Pipeline:
+    """Notebook tabs opened in the order the tests use them, ``ahead`` of the one under test.
+
+    While the tests of one notebook look at its page, the next notebook
+    already opens and runs in its own tab and kernel: on two cores the
+    kernels overlap with each other and with the browser. ``ahead=0`` opens
+    each notebook only when its tests start.
+    """
+
+    def __init__(self, context: Any, server: LabServer, order: list[str], ahead: int) -> None:
+        self.context, self.server, self.order, self.ahead = context, server, order, ahead
+        self._open: dict[str, NotebookPage] = {}
+        self._released: set[str] = set()
+
+    def take(self, path: str) -> NotebookPage:
+        """The tab of ``path`` (opened now unless it was opened ahead); open the next ones."""
+        page = self._open.get(path) or self._start(path)
+        if path in self.order:
+            upcoming = self.order[self.order.index(path) + 1 :]
+            for later in upcoming[: self.ahead]:
+                if later not in self._open and later not in self._released:
+                    self._start(later)
+        return page
+
+    def release(self, path: str) -> None:
+        """Shut the notebook's kernel down and close its tab."""
+        self._released.add(path)
+        page = self._open.pop(path, None)
+        if page is not None:
+            page.close()
+
+    def close(self) -> None:
+        for path in list(self._open):
+            self.release(path)
+
+    def _start(self, path: str) -> NotebookPage:
+        page = self._open[path] = NotebookPage(self.context, self.server, path)
+        return page

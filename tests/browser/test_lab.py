@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labpage import NOTEBOOK_TIMEOUT, REPO, Cell, NotebookPage
+from labpage import KEEP_SCREENSHOTS, NOTEBOOK_TIMEOUT, REPO, Cell, NotebookPage
 from notebook_data import CHECKS, JUDGMENT, KNOWN_DEFECTS, NUMERIC
 from pagecheck import (
     CHECK_CELL,
@@ -62,13 +62,20 @@ class Ran:
     run: dict[str, Any]
     cells: list[Cell]
     screenshot: Path
+    captured: bool = False
 
     @property
     def number(self) -> str:
         return self.name[:2]
 
     def where(self) -> str:
-        return f"{self.folder}/{self.name} (screenshot after Run All: {self.screenshot})"
+        return f"{self.folder}/{self.name} (screenshot: {self.screenshot})"
+
+    def capture(self) -> None:
+        """Keep a screenshot of the whole notebook (once: at its first failure)."""
+        if not self.captured:
+            self.captured = True
+            self.page.screenshot(self.screenshot)
 
     def require_finished(self) -> None:
         if not self.run.get("ok"):
@@ -78,28 +85,32 @@ class Ran:
         return self.page.cells()[index]
 
 
-def _open_and_run(request, lab, context, artifacts, folder: str) -> Iterator[Ran]:
-    name = request.param
-    page = NotebookPage(context, lab, f"{folder}/{name}", timeout=NOTEBOOK_TIMEOUT)
+def _open_and_run(request, tabs, artifacts, run_times, folder: str) -> Iterator[Ran]:
+    path = f"{folder}/{request.param}"
+    page = tabs.take(path)
     try:
         try:
-            run = page.run_all(timeout=NOTEBOOK_TIMEOUT)
+            run = page.finish(timeout=NOTEBOOK_TIMEOUT)
+            run_times[path] = run["seconds"]
         except Exception as exc:  # a hung notebook: report it in test_run_all, not as an error
             run = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-        shot = page.screenshot(artifacts / f"{folder}-{name.removesuffix('.ipynb')}.png")
-        yield Ran(page, folder, name, run, page.cells(), shot)
+        shot = artifacts / f"{folder}-{request.param.removesuffix('.ipynb')}.png"
+        ran = Ran(page, folder, request.param, run, page.cells(), shot)
+        if KEEP_SCREENSHOTS:
+            ran.capture()
+        yield ran
     finally:
-        page.close()
+        tabs.release(path)
 
 
 @pytest.fixture(scope="module")
-def workbook(request, lab, lab_context, artifacts) -> Iterator[Ran]:
-    yield from _open_and_run(request, lab, lab_context, artifacts, "notebooks")
+def workbook(request, notebook_tabs, artifacts, run_times) -> Iterator[Ran]:
+    yield from _open_and_run(request, notebook_tabs, artifacts, run_times, "notebooks")
 
 
 @pytest.fixture(scope="module")
-def solutions(request, lab, lab_context, artifacts) -> Iterator[Ran]:
-    yield from _open_and_run(request, lab, lab_context, artifacts, "solutions")
+def solutions(request, notebook_tabs, artifacts, run_times) -> Iterator[Ran]:
+    yield from _open_and_run(request, notebook_tabs, artifacts, run_times, "solutions")
 
 
 def _show(cell: Cell, text: str, width: int = 160) -> str:
