@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labpage import KEEP_SCREENSHOTS, REPO, LabServer, Pipeline, copy_course
+
+from .labpage import KEEP_SCREENSHOTS, REPO, LabServer, Pipeline, copy_course
 
 CHROMIUM = os.environ.get("XPLAB_CHROMIUM", "/usr/bin/chromium")
 # as root in a container: no sandbox; no GPU; and no background connections, which this

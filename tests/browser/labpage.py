@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pagecheck import Output
+from .pagecheck import Output
 
 # JupyterLab settings for a test run: every cell in the DOM (no virtual scrolling), no
 # autosave into the copy, no news or update checks, brackets typed as they are

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labpage import KEEP_SCREENSHOTS, NOTEBOOK_TIMEOUT, REPO, Cell, NotebookPage
-from notebook_data import CHECKS, JUDGMENT, KNOWN_DEFECTS, NUMERIC
-from pagecheck import (
+
+from .labpage import KEEP_SCREENSHOTS, NOTEBOOK_TIMEOUT, REPO, Cell, NotebookPage
+from .notebook_data import CHECKS, JUDGMENT, KNOWN_DEFECTS, NUMERIC
+from .pagecheck import (
     CHECK_CELL,
     DEMONSTRATION,
     contains_words,

@@ -12,11 +12,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
-from labpage import REPO
-from notebook_data import CHECKS, JUDGMENT, KNOWN_DEFECTS, NUMERIC
-from pagecheck import exercise_cells
 
 from xplab.workbook import Exercise, MultipleChoice
+
+from .labpage import REPO
+from .notebook_data import CHECKS, JUDGMENT, KNOWN_DEFECTS, NUMERIC
+from .pagecheck import exercise_cells
 
 
 def _notebook(folder: str, number: str) -> Path:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pagecheck import (
+
+from .pagecheck import (
     CHECK_CELL,
     DEMONSTRATION,
     Math,

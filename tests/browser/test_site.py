@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
-from labpage import REPO
-from pagecheck import raw_math
+
+from .labpage import REPO
+from .pagecheck import raw_math
 
 pytestmark = pytest.mark.browser
 
