@@ -10,11 +10,20 @@ NBVAL := --nbval-current-env --nbval-cell-timeout=300
 # JupyterLab refuses to run as root (common in containers) unless told it may
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test lint workbook notebooks bench lock clean
+# The learner's own copy of notebooks/ (git-ignored): JupyterLab saves answers there, so
+# `git pull` never conflicts with them and course updates never overwrite them.
+MINE := my-workbook
 
-lab: $(VENV)/.synced  ## open the course in JupyterLab at the start page
+.PHONY: lab fresh test lint workbook notebooks site bench lock clean
+
+lab: $(VENV)/.synced  ## copy the notebooks you do not have yet into my-workbook/, open the start page
+	$(BIN)/python -m xplab.workbook copy --source notebooks --to $(MINE)
 	$(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(CURDIR)" \
-		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+		--LabApp.default_url=/lab/tree/$(MINE)/00_start_here.ipynb
+
+fresh: $(VENV)/.synced  ## a fresh copy of one notebook, e.g. `make fresh NB=03` (yours is kept beside it)
+	@test -n "$(NB)" || { echo "say which notebook: make fresh NB=03"; exit 2; }
+	$(BIN)/python -m xplab.workbook fresh "$(NB)" --source notebooks --to $(MINE)
 
 test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax), browser
 	$(BIN)/ruff check .
@@ -35,6 +44,9 @@ workbook: $(VENV)/.synced  ## regenerate notebooks/ from solutions/
 notebooks: $(VENV)/.synced  ## re-execute every solution notebook, then regenerate the workbook
 	$(BIN)/python -m xplab.workbook execute solutions/[0-9][0-9]_*.ipynb
 	$(BIN)/python -m xplab.workbook build
+
+site: $(VENV)/.synced  ## build the course site into build/site/ (open build/site/index.html), then check it
+	$(BIN)/python book/build_site.py
 
 bench: $(VENV)/.synced  ## Monte Carlo validation and speed benchmarks (minutes)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -44,7 +44,8 @@ from bad_input import (
 
 import xplab.assign
 import xplab.longterm
-from xplab import abtest, bandits, data, privacy, quasi, recs, workbook
+import xplab.progress
+from xplab import abtest, bandits, calculators, data, privacy, quasi, recs, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
 
@@ -63,6 +64,11 @@ _C = [0.2, -0.5, 1.1, 0.4, -0.3, 0.9, 0.0, 0.6, -1.2, 0.3]
 _T = [0.5, 0.1, 1.4, 0.2, 0.8, -0.1, 1.0, 0.7, 0.4, 1.3]
 _CUPED_C = GroupStats.from_arrays([2.0, 3.5, 1.0, 4.0, 2.5], covariate=[1.0, 3.0, 0.5, 3.5, 2.0])
 _CUPED_T = GroupStats.from_arrays([3.0, 4.0, 2.5, 5.5, 3.0], covariate=[1.5, 3.0, 1.0, 4.0, 2.0])
+_CUPED_X = np.random.default_rng(7).normal(10.0, 2.0, (2, 200))
+_CUPED_Y = _CUPED_X + np.random.default_rng(8).normal(0.0, 1.0, (2, 200))
+_CUPED_BIG = [
+    GroupStats.from_arrays(y, covariate=x) for y, x in zip(_CUPED_Y, _CUPED_X, strict=True)
+]
 _NI_C = GroupStats.from_counts(495, 500)
 _NI_T = GroupStats.from_counts(494, 500)
 _PRIMARY = abtest.proportion_test(400, 1000, 440, 1000)
@@ -267,26 +273,57 @@ ABTEST: dict[str, Spec] = {
     ),
     "confidence_sequence": Spec(
         abtest.confidence_sequence,
-        {"control": _C, "treatment": _T, "looks": [5, 10]},
+        {"control": _C, "treatment": _T, "looks": [5, 10], "min_n": 5},
         {
             "control": ARRAY,
             "treatment": ARRAY,
             "looks": ARRAY,
             "alpha": REAL,
             "tuning_parameter": REAL,
+            "min_n": COUNT,
         },
         optional=("looks",),
         extra={
-            "looks": {"beyond the data": [5, 20], "decreasing": [10, 5], "fractions": [2.5, 10]},
+            "looks": {
+                "beyond the data": [5, 20],
+                "decreasing": [10, 5],
+                "fractions": [2.5, 10],
+                "before min_n": [3, 10],
+            },
             "tuning_parameter": {"zero": 0.0},
+            "min_n": {"one": 1, "above the looks": 6},
         },
     ),
     "msprt_test": Spec(
         abtest.msprt_test,
-        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10]},
-        {"control": ARRAY, "treatment": ARRAY, "tau": REAL, "looks": ARRAY, "alpha": REAL},
+        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10], "min_n": 5},
+        {
+            "control": ARRAY,
+            "treatment": ARRAY,
+            "tau": REAL,
+            "looks": ARRAY,
+            "alpha": REAL,
+            "min_n": COUNT,
+        },
         optional=("looks",),
-        extra={"tau": {"zero": 0.0, "negative": -0.1}, "looks": {"beyond the data": [5, 20]}},
+        extra={
+            "tau": {"zero": 0.0, "negative": -0.1},
+            "looks": {"beyond the data": [5, 20], "before min_n": [3, 10]},
+            "min_n": {"one": 1, "above the looks": 6},
+        },
+    ),
+    # two constant arms that differ: zero variance, a clear error (not "no evidence")
+    "msprt_test [constant treatment]": Spec(
+        abtest.msprt_test,
+        {"control": _C, "treatment": [1.0] * 10, "tau": 0.2, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
+    ),
+    "confidence_sequence [constant treatment]": Spec(
+        abtest.confidence_sequence,
+        {"control": _C, "treatment": [1.0] * 10, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
     ),
     "group_sequential_bounds": Spec(
         abtest.group_sequential_bounds,
@@ -302,11 +339,33 @@ ABTEST: dict[str, Spec] = {
     ),
     "cuped_test": Spec(
         abtest.cuped_test,
-        {"control": _CUPED_C, "treatment": _CUPED_T},
-        {"control": OTHER, "treatment": OTHER, "alpha": REAL, "alternative": CHOICE},
+        {"control": _CUPED_C, "treatment": _CUPED_T, "balance_alpha": 0.001},
+        {
+            "control": OTHER,
+            "treatment": OTHER,
+            "alpha": REAL,
+            "alternative": CHOICE,
+            "balance_alpha": REAL,
+        },
+        optional=("balance_alpha",),
         extra={
             "control": {**NOT_A_STATS, "no covariate": GroupStats.from_arrays(X)},
             "treatment": {**NOT_A_STATS, "no covariate": GroupStats.from_arrays(X)},
+            "balance_alpha": {"zero": 0.0, "one": 1.0},
+        },
+    ),
+    # a covariate recorded differently in one arm gives a confident wrong estimate
+    "cuped_test [covariate]": Spec(
+        abtest.cuped_test,
+        {"control": _CUPED_BIG[0], "treatment": _CUPED_BIG[1]},
+        {"control": OTHER},
+        extra={
+            "control": {
+                "covariate filled with 0": GroupStats.from_arrays(
+                    _CUPED_Y[0], covariate=np.zeros(200)
+                ),
+                "covariate ×100": GroupStats.from_arrays(_CUPED_Y[0], covariate=100 * _CUPED_X[0]),
+            }
         },
     ),
     "noninferiority_test": Spec(
@@ -323,7 +382,7 @@ ABTEST: dict[str, Spec] = {
             # raw arrays are valid arms (they become GroupStats)
             "control": {k: v for k, v in NOT_A_STATS.items() if k != "array"},
             "treatment": {k: v for k, v in NOT_A_STATS.items() if k != "array"},
-            "margin": {"zero": 0.0, "negative": -0.01},
+            "margin": {"zero": 0.0, "negative": -0.01, "5 on a rate": 5.0, "1 on a rate": 1.0},
         },
     ),
     "poststratified_test": Spec(
@@ -357,7 +416,12 @@ ABTEST: dict[str, Spec] = {
         {"primary": _PRIMARY, "guardrails": {"crash-free": _GUARD}, "primary_name": "retention"},
         {"primary": OTHER, "guardrails": OTHER, "primary_name": TEXT, "higher_is_better": FLAG},
         extra={
-            "primary": {"None": None, "a number": 0.03, "a dict": {"p_value": 0.03}},
+            "primary": {
+                "None": None,
+                "a number": 0.03,
+                "a dict": {"p_value": 0.03},
+                "a non-inferiority result": _GUARD,
+            },
             "guardrails": {
                 "a list": [_GUARD],
                 "not a noninferiority result": {"crash-free": _PRIMARY},
@@ -390,6 +454,7 @@ ABTEST: dict[str, Spec] = {
             "mde": {"zero": 0.0},
             "sample_size_per_arm": {"zero": 0},
             "standard_deviation": {"zero": 0.0},
+            "power": {"at alpha": 0.05, "below alpha": 0.03, "one": 1.0},
         },
     ),
     "GroupStats.from_arrays": Spec(
@@ -398,6 +463,7 @@ ABTEST: dict[str, Spec] = {
         {"y": ARRAY, "covariate": ARRAY, "denominator": ARRAY},
         paired=[("y", "covariate"), ("y", "denominator")],
         optional=("covariate", "denominator"),
+        extra={"denominator": {"negative": [3.0, -4.0, 6.0, 5.0]}},
     ),
     "GroupStats.from_counts": Spec(
         GroupStats.from_counts, {"successes": 10, "n": 100}, {"successes": COUNT, "n": COUNT}
@@ -612,10 +678,14 @@ def _panel() -> pd.DataFrame:
     df["w"] = 1.0 + df["u"] % 3
     df["y"] = rng.normal(size=len(df)) + df["d"]
     df["label"] = "x"
+    df["date"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(7 * df["t"], "D")
+    df["g_date"] = pd.Timestamp("2026-01-19") + pd.to_timedelta(0 * df["t"], "D")
     return df
 
 
 PANEL = _panel()
+# dates would be read as nanosecond counts: refused with the conversion to period numbers
+DATES = {"time": {"dates": "date"}, "first_treated": {"dates": "g_date"}}
 PANEL_KINDS = {"df": FRAME, "outcome": COLUMN, "unit": COLUMN, "time": COLUMN}
 PANEL_KW = {"df": PANEL, "outcome": "y", "unit": "u", "time": "t"}
 TEXT_COLUMN = {"text column": "label"}
@@ -639,7 +709,11 @@ QUASI: dict[str, Spec] = {
             "alternative": CHOICE,
         },
         optional=("cluster", "weights"),
-        extra={"outcome": TEXT_COLUMN, "weights": {"negative": "y"}},
+        extra={
+            "outcome": TEXT_COLUMN,
+            "weights": {"negative": "y"},
+            "treatment": {"constant within units": "treated", "same for all units": "post"},
+        },
     ),
     "event_study": Spec(
         quasi.event_study,
@@ -654,6 +728,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "ref": {"None": None, "string": "-1", "fraction": -1.5, "outside the window": -5},
             "window": {
@@ -678,6 +753,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "fake_times": {"bare int": 1, "strings": ["1"], "outside the panel": [9]},
             "n_assignments": {"zero": 0},
@@ -690,10 +766,11 @@ QUASI: dict[str, Spec] = {
             **PANEL_KINDS,
             "first_treated": COLUMN,
             "control_group": CHOICE,
+            "base_period": CHOICE,
             "alpha": REAL,
             "alternative": CHOICE,
         },
-        extra={"outcome": TEXT_COLUMN},
+        extra={**DATES, "outcome": TEXT_COLUMN},
     ),
 }
 QUASI_NOT_CALLED = {
@@ -748,6 +825,23 @@ CONTEXTS = {
 }
 N_ARMS = {"n_arms": COUNT, "seed": SEED}
 N_ARMS_EXTRA = {"n_arms": {"zero": 0}}
+
+
+class _BadArm:
+    """A policy whose select returns a topic name instead of an arm index."""
+
+    n_arms = 2
+
+    def select(self, context: Any = None) -> Any:
+        return "business"
+
+    def update(self, arm: Any, reward: Any, context: Any = None) -> None:
+        pass
+
+
+_UNIFORM_LOG = np.random.default_rng(5).integers(2, size=2000)
+_LOG_REWARDS = np.random.default_rng(6).random(2000).round()
+_SKEWED_LOG = (np.random.default_rng(7).random(2000) < 0.2).astype(int)  # arm 0 four times in five
 
 BANDITS: dict[str, Spec] = {
     "Policy": Spec(bandits.Policy, {"n_arms": 2}, N_ARMS, extra=N_ARMS_EXTRA),
@@ -841,11 +935,25 @@ BANDITS: dict[str, Spec] = {
             "arms": [0, 1, 1, 0, 1, 0, 0, 1],
             "rewards": [0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
         },
-        {"policy": OTHER, "arms": OTHER, "rewards": ARRAY, "contexts": OTHER, "alpha": REAL},
+        {
+            "policy": OTHER,
+            "arms": OTHER,
+            "rewards": ARRAY,
+            "contexts": OTHER,
+            "propensities": ARRAY,
+            "estimator": CHOICE,
+            "allow_nonuniform": FLAG,
+            "alpha": REAL,
+        },
         paired=[("arms", "rewards")],
-        optional=("contexts",),
+        optional=("contexts", "propensities", "estimator"),
         extra={
-            "policy": {"None": None, "a string": "ucb"},
+            "policy": {"None": None, "a string": "ucb", "select returns a string": _BadArm()},
+            "propensities": {
+                "zero": [0.5, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+                "above 1": [0.5, 1.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+                "two values": [0.5, 0.5],
+            },
             "arms": {
                 "None": None,
                 "fractions": [0, 0.5, 1, 0, 1, 0, 0, 1],
@@ -856,9 +964,17 @@ BANDITS: dict[str, Spec] = {
             "contexts": {"wrong rows": np.ones((3, 2)), "strings": [["a"]] * 8},
         },
     ),
+    # a log whose logger favoured arm 0: replay would be biased, so it is refused
+    "replay_evaluate [log]": Spec(
+        bandits.replay_evaluate,
+        {"policy": bandits.EpsilonGreedy(2, seed=0), "arms": _UNIFORM_LOG, "rewards": _LOG_REWARDS},
+        {"arms": OTHER},
+        extra={"arms": {"non-uniform": _SKEWED_LOG}},
+    ),
 }
 BANDITS_NOT_CALLED = {
     "Environment": "a Protocol: the shape environments follow, never instantiated",
+    "PolicyProtocol": "a Protocol: the shape policies follow, never instantiated",
     "ReplayResult": "result class",
     "SimulationResult": "result class",
 }
@@ -871,11 +987,13 @@ def _longterm_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     hist = pd.DataFrame({"s1": rng.normal(size=30), "s2": rng.binomial(1, 0.4, 30)})
     hist["y"] = 0.5 * hist["s1"] + hist["s2"] + rng.normal(size=30)
     hist["label"] = "x"
+    hist["constant"] = 1.0
     exp = pd.DataFrame(
         {
             "s1": rng.normal(size=20),
             "s2": rng.binomial(1, 0.4, 20),
             "variant": ["control", "treatment"] * 10,
+            "label": "x",
         }
     )
     return hist, exp
@@ -895,8 +1013,12 @@ LONGTERM: dict[str, Spec] = {
             "alpha": REAL,
         },
         extra={
-            "surrogates": {"repeated": ["s1", "s1"], "the outcome": ["s1", "y"]},
-            "outcome": {"text column": "label"},
+            "surrogates": {
+                "repeated": ["s1", "s1"],
+                "the outcome": ["s1", "y"],
+                "a text column": ["s1", "label"],
+            },
+            "outcome": {"text column": "label", "constant": "constant"},
         },
     ),
     "holdout_plan": Spec(
@@ -919,7 +1041,15 @@ LONGTERM: dict[str, Spec] = {
             "holdout_share": {"zero": 0.0, "one": 1.0},
             "mde": {"zero": 0.0},
             "daily_users": {"zero": 0},
+            "power": {"at alpha": 0.05, "below alpha": 0.03},
         },
+    ),
+    # a mean metric: the power check must hold on this path too
+    "holdout_plan [sd]": Spec(
+        xplab.longterm.holdout_plan,
+        {"mde": 0.5, "daily_users": 1000, "sd": 4.0},
+        {"sd": REAL, "alpha": REAL, "power": REAL},
+        extra={"sd": {"zero": 0.0}, "power": {"at alpha": 0.05, "below alpha": 0.03}},
     ),
 }
 LONGTERM_NOT_CALLED = {"HoldoutPlan": "result class", "SurrogateIndexResult": "result class"}
@@ -1595,6 +1725,7 @@ RECS: dict[str, Spec] = {
         {"duplicate_threshold": 0.8, "min_df": 1},
         {"duplicate_threshold": REAL, "min_df": COUNT},
         extra={"duplicate_threshold": {"zero": 0.0, "above 1": 1.5}, "min_df": {"zero": 0}},
+        valid_here={"duplicate_threshold": {"None": "None switches the near-duplicate filter off"}},
     ),
     "TfidfRecommender.fit": Spec(
         lambda articles: recs.TfidfRecommender(min_df=1).fit(articles),
@@ -1616,9 +1747,17 @@ RECS: dict[str, Spec] = {
     ),
     "TfidfRecommender.similar": Spec(
         TFIDF.similar,
-        {"article_id": "s1", "k": 2},
-        {"article_id": OTHER, **K},
-        extra={"article_id": {"None": None, "unknown": "zz", "a list": ["s1"]}, **K_EXTRA},
+        {"article_ids": "s1", "k": 2},
+        {"article_ids": OTHER, **K},
+        extra={
+            "article_ids": {
+                "None": None,
+                "unknown": "zz",
+                "empty list": [],
+                "unknown in a list": ["s1", "zz"],
+            },
+            **K_EXTRA,
+        },
     ),
     "HybridRecommender": Spec(
         recs.HybridRecommender,
@@ -1946,6 +2085,14 @@ def _function() -> float:
     return 0.25
 
 
+NAMED_FUNCTIONS = {
+    "a list": [_function],
+    "a value, not a function": {"why": 0.25},
+    "empty message": {"": _function},
+    "message not text": {1: _function},
+}
+
+
 WORKBOOK: dict[str, Spec] = {
     "Exercise": Spec(
         workbook.Exercise,
@@ -1960,6 +2107,10 @@ WORKBOOK: dict[str, Spec] = {
             "exact": FLAG,
             "round_up": FLAG,
             "unit": TEXT,
+            "printed": OTHER,
+            "accept": OTHER,
+            "mistakes": OTHER,
+            "estimate": OTHER,
             "forbidden": OTHER,
             "hints": OTHER,
             "solution": OTHER,
@@ -1968,6 +2119,16 @@ WORKBOOK: dict[str, Spec] = {
         },
         optional=("kind",),
         extra={
+            "printed": {"a percent spec": ".1%", "not a spec": "abc", "int": 3, "None": None},
+            "accept": NAMED_FUNCTIONS,
+            "mistakes": NAMED_FUNCTIONS,
+            "estimate": {
+                "zero": 0.0,
+                "above 1": 1.5,
+                "numeric string": "0.1",
+                "boolean": True,
+                "NaN": float("nan"),
+            },
             "expected": {"a value": 0.25, "None": None},
             "cases": {"a tuple, not a list of tuples": (1, 2), "bare string": "ab", "int": 3},
             "checker": {"given with expected": lambda answer: None, "a value": 0.25},
@@ -2014,7 +2175,118 @@ WORKBOOK_NOT_CALLED = {
     "Feedback": "result class, built by Exercise.check",
     "Note": "result class, built by Exercise.hint and .solution",
     "Status": "enum of feedback states",
+    "Verified": "result class, built by Exercise.assert_correct and .assert_incorrect",
     "WorkbookError": "exception class",
+}
+
+# ============================================================================= xplab.progress
+
+PROGRESS: dict[str, Spec] = {
+    "progress": Spec(
+        xplab.progress.progress,
+        {"iterable": [1, 2, 3], "desc": "items"},
+        {"iterable": OTHER, "desc": OTHER, "total": COUNT, "enabled": FLAG},
+        optional=("total",),
+        extra={
+            "iterable": {"None": None, "int": 3, "string": "abc"},
+            "desc": {"None": None, "int": 1},
+        },
+    ),
+}
+
+# ============================================================================= xplab.calculators
+
+_POWER_KINDS = {
+    "baseline_rate": REAL,
+    "mde": REAL,
+    "alpha": REAL,
+    "power": REAL,
+    "relative": FLAG,
+    "n_per_group": REAL,
+}
+_POWER_EXTRA = {
+    "baseline_rate": {"above 1": 1.5},
+    "mde": {"treatment rate above 1": 0.95},
+    "power": {"at alpha": 0.05},
+    "n_per_group": {"zero": 0, "too small for any effect": 1.0},
+}
+_PEEK_KINDS = {
+    "n_looks": COUNT,
+    "alpha": REAL,
+    "method": CHOICE,
+    "effect": REAL,
+    "users_per_look": COUNT,
+    "n_experiments": COUNT,
+    "seed": SEED,
+}
+_PEEK_EXTRA = {
+    "n_looks": {"zero": 0, "above 200": 201},
+    "alpha": {"above 1": 1.5},
+    "users_per_look": {"one": 1},
+    "n_experiments": {"zero": 0, "above 200,000": 10**6},
+}
+_BANDIT_KINDS = {
+    "policy": CHOICE,
+    "means": ARRAY,
+    "epsilon": REAL,
+    "c": REAL,
+    "n_rounds": COUNT,
+    "n_runs": COUNT,
+    "seed": SEED,
+}
+_BANDIT_EXTRA = {
+    "means": {"one arm": [0.1], "above 1": [0.1, 1.5], "51 arms": [0.1] * 51},
+    "epsilon": {"above 1": 1.5, "negative": -0.1},
+    "c": {"zero": 0.0},
+    "n_rounds": {"zero": 0},
+    "n_runs": {"zero": 0, "above 100": 101},
+}
+_BANDIT_VALID = {"policy": "ucb1", "means": [0.1, 0.2], "n_rounds": 20, "n_runs": 1, "seed": 0}
+
+CALCULATORS: dict[str, Spec] = {
+    "power_plan": Spec(
+        calculators.power_plan,
+        {"baseline_rate": 0.1, "mde": 0.02, "n_per_group": 5_000},
+        {**_POWER_KINDS, "ratio": REAL, "alternative": CHOICE},
+        optional=("n_per_group",),
+        extra={**_POWER_EXTRA, "ratio": {"zero": 0.0}},
+    ),
+    "power_calculator": Spec(
+        calculators.power_calculator,
+        {"baseline_rate": 0.1, "mde": 0.05, "n_per_group": 5_000},
+        {**_POWER_KINDS, "treatment_share": REAL},
+        optional=("n_per_group",),
+        extra={
+            **_POWER_EXTRA,
+            "mde": {"treatment rate above 1": 10.0},
+            "treatment_share": {"one": 1.0, "zero": 0.0},
+        },
+    ),
+    "peeking_simulation": Spec(
+        calculators.peeking_simulation,
+        {"n_looks": 3, "n_experiments": 50, "seed": 0},
+        {**_PEEK_KINDS, "tau": REAL},
+        optional=("tau",),
+        extra={**_PEEK_EXTRA, "tau": {"zero": 0.0}},
+    ),
+    "peeking_simulator": Spec(
+        calculators.peeking_simulator,
+        {"n_looks": 3, "n_experiments": 50},
+        _PEEK_KINDS,
+        extra=_PEEK_EXTRA,
+    ),
+    "bandit_regret": Spec(
+        calculators.bandit_regret, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+    "bandit_playground": Spec(
+        calculators.bandit_playground, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+}
+CALCULATORS_NOT_CALLED = {
+    "BanditRegret": "result class",
+    "PeekingSimulation": "result class",
+    "PowerPlan": "result class",
+    "Calculator": "the control panel the three wrappers above return; their rows check its values",
 }
 
 # ============================================================================= the tests
@@ -2030,6 +2302,8 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
     "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
+    "progress": (xplab.progress, PROGRESS, {}, set()),
+    "calculators": (calculators, CALCULATORS, CALCULATORS_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]
 ROWS = [(name, row) for name, (_, table, _, _) in TABLES.items() for row in table]

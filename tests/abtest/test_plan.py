@@ -62,9 +62,20 @@ def test_proportion_plan_uses_power_proportions():
 
 def test_underpowered_plan_is_rejected_with_the_size_needed():
     with pytest.raises(
-        ValueError, match=r"reaches power 0\.\d+, not the claimed 0.8.*6,280 per arm"
+        ValueError, match=r"reaches power 0\.\d{3}, below the claimed 0\.800.*6,280 per arm"
     ):
         ExperimentPlan(**{**BASE, "sample_size_per_arm": 3000})
+    # one user short: both powers with the digits that tell them apart (before: "reaches
+    # power 0.800, not the claimed 0.8"); power_means(1.0, 20.0, 6279) = 0.799988...
+    with pytest.raises(ValueError, match=r"reaches power 0\.79999, below the claimed 0\.80000"):
+        ExperimentPlan(**{**BASE, "sample_size_per_arm": 6279})
+
+
+@pytest.mark.parametrize("power", [0.05, 0.03])
+def test_power_at_or_below_alpha_is_refused_at_construction(power):
+    # before: ExperimentPlan(..., power=0.03) was built, and failed only when displayed
+    with pytest.raises(ValueError, match=r"power=0\.0\d is too low to plan for.*above alpha"):
+        ExperimentPlan(**{**BASE, "power": power})
 
 
 def test_traffic_must_deliver_the_sample():

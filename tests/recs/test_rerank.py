@@ -40,6 +40,18 @@ def test_mmr_matches_the_formula(lam):
         assert expected == list(np.argsort(-scores)[:8])
 
 
+def test_mmr_names_the_id_column_after_the_candidates():
+    # the news chapter chains rec.similar(...)["article_id"] into mmr: the list must come back
+    # under the same name (before: "item_id" here, "article_id" from the recommender)
+    sim = np.eye(3)
+    cand = pd.DataFrame({"article_id": ["a", "b", "c"], "score": [0.9, 0.8, 0.5]})
+    out = mmr(cand["article_id"], cand["score"], sim, lambda_=0.5, k=2)
+    assert out.columns.tolist() == ["article_id", "rank", "score", "mmr_score"]
+    assert mmr(["a", "b", "c"], [0.9, 0.8, 0.5], sim, lambda_=0.5, k=2).columns[0] == "item_id"
+    with pytest.raises(ValueError, match="candidates is named 'score'"):
+        mmr(cand["score"], cand["score"], sim, lambda_=0.5, k=2)
+
+
 def test_mmr_errors():
     sim = np.eye(3)
     with pytest.raises(ValueError, match="lambda_"):

@@ -76,3 +76,52 @@ def test_bad_definitions_are_rejected(kwargs, message):
     args = {"question": "Q?", "options": {"a": "why a", "b": "why b"}, "answer": "a"}
     with pytest.raises(ValueError, match=message):
         MultipleChoice("Q", **{**args, **kwargs})
+
+
+def test_the_decision_footer_uses_the_questions_own_first_option():
+    q = Decision(
+        "Q5 · the plan",
+        question="Power at break-even is 0.37. What do you do?",
+        options={"run six weeks": "Costly.", "run two weeks": "Yes.", "move the MDE": "No."},
+        answer="B",
+    )
+    assert "(e.g. `'run six weeks'`)" in q._repr_markdown_()
+    assert "ship" not in q._repr_markdown_()
+
+
+def _several():
+    return MultipleChoice(
+        "Q · SRM causes",
+        question="Which of these can cause a sample ratio mismatch?",
+        options={
+            "a redirect that drops some treatment users": "Yes: users lost in one arm.",
+            "a bot filter applied after assignment": "Yes, when bots react to the change.",
+            "a small true effect on clicks": "No: effects change outcomes, not counts.",
+            "a holiday in the middle of the test": "No: it hits both arms alike.",
+        },
+        answer=["A", "B"],
+    )
+
+
+def test_select_all_that_apply():
+    q = _several()
+    assert q.multiple and q.answer_letters == ("A", "B") and q.kind == "judgment"
+    for answer in (
+        "AB",
+        "a, b",
+        "B and A",
+        ["A", "B"],
+        {"b", "a"},
+        ["a redirect that drops some treatment users", "B"],
+    ):
+        assert q.check(answer).correct, answer
+    fb = q.check("AC")
+    assert fb.status is Status.INCORRECT
+    assert "C does not apply: No: effects change outcomes" in fb.message
+    assert "1 right option is missing" in fb.message
+    assert "2 right options are missing" in q.check(["D"]).message
+    assert "not a selection of options" in q.check("maybe").message
+    assert "Select every option that applies" in q._repr_markdown_()
+    assert "**A · a redirect" in q.check("AB").message and "**B · a bot" in q.check("AB").message
+    with pytest.raises(ValueError, match="at least one must be wrong"):
+        MultipleChoice("Q", question="?", options={"a": "x", "b": "y"}, answer=["A", "B"])

@@ -145,17 +145,142 @@ def test_sample_sizes_must_be_rounded_up():
     assert "too low" in ex.check(985).message
 
 
-def test_a_percentage_is_told_to_be_a_fraction():
+def test_a_percentage_is_found_by_comparing_with_100_times_the_value():
     fb = Exercise("ctr", expected=lambda: 0.25).check(25)
-    assert "looks like a percentage: give a fraction" in fb.message
+    assert "25 is 100 × the expected value" in fb.message and "fraction: 0.25" in fb.message
+    # the hint uses the learner's own number, also rounded, also above 1
+    assert "fraction: 0.37" in Exercise("p", expected=lambda: 0.36725).check(37).message
+    assert "fraction: 0.072" in Exercise("p", expected=lambda: 0.0722789).check(7.2).message
+    assert "fraction: 0.002555" in Exercise("d", expected=lambda: 0.0025554).check(0.2555).message
+    assert "100 ×" in Exercise("r", expected=lambda: 2.3875).check(238.75).message
+    # a count is never a percentage, whatever its value
+    assert "100 ×" not in Exercise("n", expected=lambda: 1).check(100).message
 
 
-def test_a_near_miss_suggests_rounding_and_shows_the_digits_that_differ():
-    fb = Exercise("p", expected=lambda: 0.17613).check(0.176)
-    assert "close:" in fb.message and "round an intermediate value" in fb.message
-    assert "0.1760" in fb.message  # enough digits to compare with 0.1761
+def test_values_rounded_to_two_digits_or_more_are_right_with_the_precise_value_shown():
+    ex = Exercise("p", expected=lambda: 0.36725106)
+    for value, digits in ((0.37, 2), (0.367, 3), (0.3673, 4), (0.36725, 5)):
+        fb = ex.check(value)
+        assert fb.correct and f"rounded to {digits} significant digits" in fb.message
+        assert "the precise value is 0.367251" in fb.message
+    assert ex.check(0.36725106).message == "well done."
+    assert not ex.check(0.4).correct  # one digit is not enough
+    big = Exercise("usd", expected=lambda: 30_378_875.3)
+    assert big.check(30.4e6).correct and "30,378,875.30" in big.check(30.4e6).message
+    assert Exercise("usd", expected=lambda: 5004.10).check(5000).correct  # "about USD 5,000"
+    assert Exercise("d", expected=lambda: -0.010962).check(-0.011).correct
+    exact = Exercise("p", expected=lambda: 0.36725106, exact=True)
+    assert not exact.check(0.37).correct
+
+
+def test_the_notebooks_printed_format_is_accepted_even_with_one_digit():
+    ex = Exercise("p", expected=lambda: 0.0041234, printed=".3f")
+    fb = ex.check(0.004)
+    assert fb.correct and "as the notebook prints it" in fb.message and "0.0041234" in fb.message
+    assert not Exercise("p", expected=lambda: 0.0041234).check(0.004).correct
+    with pytest.raises(ValueError, match="printed"):
+        Exercise("p", expected=lambda: 1.0, printed=".1%")
+
+
+def test_rounded_arrays_are_right_with_the_precise_values_shown():
+    ex = Exercise("holm", expected=lambda: np.array([0.52839511, 0.17175327, 0.25016083]))
+    fb = ex.check([0.528, 0.172, 0.250])
+    assert fb.correct and "0.528395, 0.171753, 0.250161" in fb.message
+    assert "element 1" in ex.check([0.528, 0.175, 0.250]).message
+
+
+def test_a_near_miss_names_what_usually_differs_not_only_rounding():
+    fb = Exercise("p", expected=lambda: 0.36725).check(0.36891)
+    assert "close:" in fb.message and "0.45% off" in fb.message
+    assert "which mean, which variance or denominator" in fb.message
+    typed = Exercise("p", expected=lambda: 0.36725).check(0.368)
+    assert "not the expected value rounded" in typed.message
+    cut = Exercise("p", expected=lambda: 0.36725).check(0.36)
+    assert "cut off after 2 significant digits" in cut.message
+    assert "0.1760" in Exercise("p", expected=lambda: 0.17613).check(0.17604).message
     far = Exercise("p", expected=lambda: 0.17613).check(0.5)
     assert "close" not in far.message and "too high" in far.message
+
+
+def test_known_mistakes_are_named_and_alternatives_accepted_with_their_note():
+    ex = Exercise(
+        "n",
+        expected=lambda: 31_262,
+        round_up=True,
+        unit="user",
+        accept={"statsmodels' NormalIndPower on Cohen's h: accepted.": lambda: 31_259},
+        mistakes={"that is an absolute lift of 5 points": lambda: 985},
+    )
+    fb = ex.check(31_259)
+    assert fb.correct and "NormalIndPower" in fb.message and "gives 31,262" in fb.message
+    assert ex.check(985).message.startswith("that is an absolute lift of 5 points.")
+    assert "round up" in ex.check(31_258.04).message
+    assert dict(ex.mistakes) and dict(ex.accepted) and not ex.is_function
+    mean = Exercise(
+        "pred",
+        expected=lambda: 3.8826,
+        mistakes={"that is the unweighted mean of the deviations": lambda: 3.8712},
+    )
+    assert "unweighted" in mean.check(3.8712).message
+    assert "unweighted" in mean.check(3.87).message  # the mistake, rounded
+    with pytest.raises(TypeError, match="mistakes"):
+        Exercise("x", expected=lambda: 1, mistakes={"why": 2})
+    with pytest.raises(ValueError, match="accept= and mistakes= need expected="):
+        Exercise("x", checker=lambda a: None, mistakes={"why": lambda: 2})
+
+
+def test_function_checks_name_the_mistake_a_function_makes_on_every_case():
+    def precision(recommended, relevant, k):
+        return sum(i in relevant for i in recommended[:k]) / k
+
+    def by_length(recommended, relevant, k):
+        return sum(i in relevant for i in recommended[:k]) / len(recommended[:k])
+
+    ex = Exercise(
+        "p@k",
+        expected=precision,
+        cases=[([1, 2, 3], {1, 3}, 2), ([5, 6], {5}, 4), ([], {1}, 3)],
+        mistakes={"that divides by the list's length, not k": by_length},
+    )
+    assert ex.check(precision).correct
+    assert "not k" in ex.check(by_length).message  # raises on the empty list, like the mistake
+
+    def guarded(recommended, relevant, k):
+        return by_length(recommended, relevant, k) if recommended else 0.0
+
+    assert "not k" in ex.check(guarded).message  # the same mistake, with a guard
+    fb = ex.check(lambda recommended, relevant, k: None if recommended else 0.0)
+    assert "returns `None` for arguments" in fb.message
+
+
+def test_a_percentage_function_is_told_only_when_every_case_says_so():
+    ex = Exercise("lift", expected=lambda c, t: (t - c) / c, cases=[(0.10, 0.11), (0.25, 0.20)])
+    fb = ex.check(lambda c, t: (t - c) / c * 100)
+    assert "100 × the expected value, a percentage (10 for arguments 0.1, 0.11)" in fb.message
+    constant = ex.check(lambda c, t: 10)
+    assert "100 ×" not in constant.message and "too high" in constant.message
+    assert "sign flipped" in ex.check(lambda c, t: (c - t) / c).message
+
+
+def test_estimate_items_accept_a_band_and_show_the_precise_value():
+    ex = Exercise("users", expected=lambda: 38_809, estimate=0.25)
+    assert ex.kind == "judgment"
+    fb = ex.check(40_000)
+    assert fb.correct and "38,809" in fb.message and "3% above" in fb.message
+    assert "more than 25% too high" in ex.check(60_000).message
+    with pytest.raises(ValueError, match="estimate"):
+        Exercise("users", expected=lambda: 1.0, estimate=2)
+
+
+def test_the_checkers_own_tests_display_nothing_in_a_notebook():
+    from IPython.core.formatters import DisplayFormatter
+
+    ex = Exercise("Q", expected=lambda: 1)
+    verified = ex.assert_incorrect(2)
+    assert verified.status is Status.INCORRECT and "too high" in verified.message
+    assert DisplayFormatter().format(verified) == ({}, {})  # no output at all
+    assert DisplayFormatter().format(ex.check(2))[0]  # a check still shows its feedback
+    assert repr(verified).startswith("🔁 Q — Not quite")
 
 
 def test_a_flipped_sign_is_named():

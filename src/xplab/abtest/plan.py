@@ -92,11 +92,22 @@ def sample_size_means(
     return math.ceil(n - 1e-9)
 
 
+def _distinct(a: float, b: float) -> tuple[str, str]:
+    """Both numbers with the fewest decimals (at least 3) that tell them apart:
+    0.79996 against 0.80000, not 0.800 against 0.8."""
+    for digits in range(3, 13):
+        left, right = f"{a:.{digits}f}", f"{b:.{digits}f}"
+        if left != right:
+            return left, right
+    return f"{a!r}", f"{b!r}"
+
+
 @dataclass(frozen=True, repr=False)
 class ExperimentPlan(ResultMixin):
     """A pre-registered experiment plan that validates itself.
 
-    Creating one raises ``ValueError`` if the plan is inconsistent: the
+    Creating one raises ``ValueError`` if the plan is inconsistent: a
+    ``power`` at or below ``alpha`` (checked as in every planner), the
     ``sample_size_per_arm`` does not reach the claimed ``power`` for the
     ``mde`` at ``alpha`` (the message gives the size that would), or
     ``daily_traffic × duration_days`` (users entering the experiment, both
@@ -175,8 +186,7 @@ class ExperimentPlan(ResultMixin):
             )
         object.__setattr__(self, "guardrails", tuple(self.guardrails))
         check_choice(self.metric_type, ("proportion", "mean"), name="metric_type")
-        check_alpha(self.alpha)
-        check_probability(self.power, name="power")
+        _check_power(self.power, check_alpha(self.alpha))
         check_alternative(self.alternative)
         check_positive(self.mde, name="mde")
         n = check_count(self.sample_size_per_arm, name="sample_size_per_arm", minimum=2)
@@ -200,10 +210,10 @@ class ExperimentPlan(ResultMixin):
             )
         achieved = self.achieved_power
         if achieved < self.power - 1e-9:
+            got, claimed = _distinct(achieved, self.power)
             raise ValueError(
-                f"sample_size_per_arm={n:,} reaches power {achieved:.3f}, not the claimed "
-                f"{self.power}; detecting mde={self.mde:g} needs {self.required_sample_size:,} "
-                "per arm"
+                f"sample_size_per_arm={n:,} reaches power {got}, below the claimed {claimed}; "
+                f"detecting mde={self.mde:g} needs {self.required_sample_size:,} per arm"
             )
         if traffic * days < 2 * n:
             raise ValueError(

@@ -27,6 +27,16 @@ q2 = Exercise(
     "Q2 · relative lift",
     expected=_relative_lift,
     cases=[(0.10, 0.11), (0.25, 0.20), (0.031, 0.031)],
+    mistakes={
+        "that is the absolute change (treatment − control); the relative lift divides it by "
+        "the control's rate": lambda rate_c, rate_t: rate_t - rate_c,
+        "that divides by the treatment's rate; the lift is relative to the control's rate": (
+            lambda rate_c, rate_t: (rate_t - rate_c) / rate_t
+        ),
+        "that is the ratio treatment ÷ control; the lift is the change, so subtract 1": (
+            lambda rate_c, rate_t: rate_t / rate_c
+        ),
+    },
     hints=[
         "Lift is the change relative to the control: (treatment − control) ÷ control.",
         "A rate going from 0.10 to 0.11 is a lift of 0.10, i.e. +10 %.",

@@ -124,6 +124,46 @@ def _z_reference(x_c: int, n_c: int, x_t: int, n_t: int) -> float:
     return abtest.proportion_test(x_c, n_c, x_t, n_t).statistic
 
 
+def _z_unpooled(x_c: int, n_c: int, x_t: int, n_t: int) -> float:
+    p_c, p_t = x_c / n_c, x_t / n_t
+    return (p_t - p_c) / np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
+
+
+def _z_averaged_rates(x_c: int, n_c: int, x_t: int, n_t: int) -> float:
+    p_c, p_t = x_c / n_c, x_t / n_t
+    pooled = (p_c + p_t) / 2
+    return (p_t - p_c) / np.sqrt(pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
+
+
+def _z_variance(x_c: int, n_c: int, x_t: int, n_t: int) -> float:
+    pooled = (x_c + x_t) / (n_c + n_t)
+    return (x_t / n_t - x_c / n_c) / (pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
+
+
+def _statsmodels_sample_size() -> int:
+    # the route many analysts take: Cohen's h and NormalIndPower (statsmodels 0.14)
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    h = proportion_effectsize(BASELINE * 1.05, BASELINE)
+    return int(np.ceil(NormalIndPower().solve_power(h, alpha=0.05, power=0.8)))
+
+
+def _statsmodels_power(lift: float, n_control: float, ratio: float = 1.0) -> float:
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    h = proportion_effectsize(BASELINE + lift, BASELINE)
+    return float(NormalIndPower().power(h, nobs1=n_control, alpha=0.05, ratio=ratio))
+
+
+#: The note for an answer computed with statsmodels' power tools (accepted).
+_STATSMODELS = (
+    "statsmodels' `NormalIndPower` on Cohen's h (an arcsine transform of the two rates) gives "
+    "this: another normal approximation of the same test, so it counts as right."
+)
+
+
 q1 = Exercise(
     "Q1 · per-impression CTR",
     expected=lambda: float(
@@ -140,6 +180,16 @@ q2 = Exercise(
     expected=lambda: abtest.sample_size_proportions(BASELINE, 0.05, relative=True),
     round_up=True,
     unit="user",
+    accept={_STATSMODELS: _statsmodels_sample_size},
+    mistakes={
+        "that is the sample size for an *absolute* lift of 0.05 (5 percentage points); the "
+        "question asks for +5 % relative (17 % → 17.85 %): `relative=True`": lambda: (
+            abtest.sample_size_proportions(BASELINE, 0.05)
+        ),
+        "that is both arms together; the question asks for users per arm": lambda: (
+            2 * abtest.sample_size_proportions(BASELINE, 0.05, relative=True)
+        ),
+    },
     hints=[
         "Use `abtest.sample_size_proportions` with the baseline and a *relative* MDE of 5 %.",
         "`relative=True` makes 0.05 mean +5 % of the baseline (0.17 → 0.1785).",
@@ -157,6 +207,13 @@ q4 = Exercise(
     "Q4 · power at break-even",
     expected=lambda: abtest.power_proportions(BASELINE, break_even_lift(), PLANNED_PER_ARM),
     rtol=1e-4,
+    accept={_STATSMODELS: lambda: _statsmodels_power(break_even_lift(), PLANNED_PER_ARM)},
+    mistakes={
+        "that is the power for a *relative* lift of 0.005 (0.5 % of 17 %); break-even is an "
+        "absolute lift of 0.005 (+0.5 percentage points)": lambda: abtest.power_proportions(
+            BASELINE, break_even_lift(), PLANNED_PER_ARM, relative=True
+        ),
+    },
     hints=[
         "`abtest.power_proportions(baseline_rate, mde, n_per_group)` with the break-even lift.",
         "`break_even` is an *absolute* lift (0.005 = +0.5 percentage points): leave "
@@ -256,6 +313,17 @@ q9 = Exercise(
     expected=_z_reference,
     cases=[(1000, 10_000, 1100, 10_000), (37, 480, 52, 510), (510, 3000, 480, 3100)],
     rtol=1e-9,
+    mistakes={
+        "that is the difference in rates, not divided by its standard error": (
+            lambda x_c, n_c, x_t, n_t: x_t / n_t - x_c / n_c
+        ),
+        "that uses the unpooled standard error √(p̂_c(1 − p̂_c)/n_c + p̂_t(1 − p̂_t)/n_t), the "
+        "confidence interval's; the test assumes H0, so it pools the two groups": _z_unpooled,
+        "that pools by averaging the two rates; pool the counts, p̂ = (x_c + x_t)/(n_c + n_t), "
+        "which weights each arm by its size": _z_averaged_rates,
+        "that divides by the variance p̂(1 − p̂)(1/n_c + 1/n_t); divide by its square root, the "
+        "standard error": _z_variance,
+    },
     hints=[
         "Pool the two groups: p̂ = (x_c + x_t) / (n_c + n_t).",
         "SE = √(p̂(1 − p̂)(1/n_c + 1/n_t)); z = (x_t/n_t − x_c/n_c) / SE.",
@@ -298,6 +366,12 @@ q11 = Exercise(
     "Q11 · value at the lower bound",
     expected=lambda: _main_test().ci[0] * USERS_PER_YEAR * VALUE_PER_CLICKER,
     rtol=1e-6,
+    mistakes={
+        "that is the value at the *upper* end of the interval; the pessimistic case is its "
+        "lower end, `result.ci[0]`": lambda: (
+            _main_test().ci[1] * USERS_PER_YEAR * VALUE_PER_CLICKER
+        ),
+    },
     hints=[
         "Take the lower end of the 95 % CI, `result.ci[0]`: not the smallest possible lift, "
         "but the lowest lift the interval keeps as compatible with the data.",
@@ -405,6 +479,21 @@ q16 = Exercise(
         ratio=(1 - HOLDOUT_SHARE) / HOLDOUT_SHARE,
     ),
     rtol=1e-4,
+    accept={
+        _STATSMODELS: lambda: _statsmodels_power(
+            _main_test().estimate, USERS_PER_YEAR / 12 * HOLDOUT_SHARE, ratio=19
+        )
+    },
+    mistakes={
+        "that is the power with two arms of the holdout's size; the other 95 % of the month's "
+        "users see orange, 19 times as many (`ratio=19`)": lambda: abtest.power_proportions(
+            BASELINE, _main_test().estimate, USERS_PER_YEAR / 12 * HOLDOUT_SHARE
+        ),
+        "that makes the treatment group 19 times *smaller* than the holdout; it is 19 times "
+        "larger (`ratio=19`, with the holdout as the control)": lambda: abtest.power_proportions(
+            BASELINE, _main_test().estimate, USERS_PER_YEAR / 12 * HOLDOUT_SHARE, ratio=1 / 19
+        ),
+    },
     hints=[
         "The holdout is the control group (n = a month's users × 5 %); the treatment group "
         "is 19 times larger: `ratio=19`.",

@@ -83,8 +83,12 @@ def _portfolio() -> pd.DataFrame:
 
 
 def _cuped_reference(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    # the first case's covariate is unbalanced on purpose (pooling θ within arms must
+    # matter), so the balance check that guards real experiments is off here
     return abtest.cuped_test(
-        GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
+        GroupStats.from_arrays(y_c, covariate=x_c),
+        GroupStats.from_arrays(y_t, covariate=x_t),
+        balance_alpha=None,
     ).estimate
 
 
@@ -101,6 +105,32 @@ def _cuped_cases() -> list[tuple[Any, ...]]:
         y_t = rho * x_t + effect + rng.normal(0, 1, n_t)
         cases.append((y_c, x_c, y_t, x_t))
     return cases
+
+
+def _cuped_unadjusted(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    return float(np.mean(y_t) - np.mean(y_c))
+
+
+def _cuped_control_theta(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    theta = np.cov(x_c, y_c)[0, 1] / np.var(x_c, ddof=1)
+    return float((np.mean(y_t) - np.mean(y_c)) - theta * (np.mean(x_t) - np.mean(x_c)))
+
+
+def _cuped_plus(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    c, t = GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
+    adjusted = abtest.cuped_test(c, t, balance_alpha=None).estimate  # as _cuped_reference
+    plain = float(np.mean(y_t) - np.mean(y_c))
+    return plain + (plain - adjusted)  # + θ·(x̄_t − x̄_c) instead of −
+
+
+def _cuped_correlation(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    def centred(a: Any) -> np.ndarray:
+        return np.asarray(a, dtype=float) - np.mean(a)
+
+    x = np.concatenate([centred(x_c), centred(x_t)])
+    y = np.concatenate([centred(y_c), centred(y_t)])
+    rho = (x @ y) / np.sqrt((x @ x) * (y @ y))
+    return float((np.mean(y_t) - np.mean(y_c)) - rho * (np.mean(x_t) - np.mean(x_c)))
 
 
 def _srm_p() -> float:
@@ -254,6 +284,16 @@ q8 = Exercise(
     expected=_cuped_reference,
     cases=_cuped_cases(),
     rtol=1e-7,
+    mistakes={
+        "that is the plain difference in means: CUPED subtracts θ·(x̄_t − x̄_c)": _cuped_unadjusted,
+        "that takes θ from the control arm alone; pool the two arms' within-arm sums of "
+        "squares and cross-products": _cuped_control_theta,
+        "that adds θ·(x̄_t − x̄_c); CUPED subtracts it (the pre-period gap is luck to remove)": (
+            _cuped_plus
+        ),
+        "that uses the correlation ρ as θ; θ is the regression slope, "
+        "Σ(x − x̄)(y − ȳ) / Σ(x − x̄)²": _cuped_correlation,
+    },
     hints=[
         "θ = (Σ_c (y − ȳ_c)(x − x̄_c) + Σ_t (y − ȳ_t)(x − x̄_t)) / "
         "(Σ_c (x − x̄_c)² + Σ_t (x − x̄_t)²): centre each arm at its own means.",

@@ -80,6 +80,28 @@ def _yearly_revenue() -> float:
     return float(_rollout_twfe().estimate * sessions_per_day * DAYS_PER_YEAR * revenue_per_order)
 
 
+def _yearly_revenue_with(sessions_per_day: float, revenue_per_order: float) -> float:
+    return float(_rollout_twfe().estimate * sessions_per_day * DAYS_PER_YEAR * revenue_per_order)
+
+
+def _revenue_row_mean_order() -> float:
+    df = _rollout()
+    sessions_per_day = df["sessions"].sum() / df["day"].nunique()
+    return _yearly_revenue_with(sessions_per_day, float((df["revenue"] / df["orders"]).mean()))
+
+
+def _revenue_row_mean_sessions() -> float:
+    df = _rollout()
+    revenue_per_order = df["revenue"].sum() / df["orders"].sum()
+    return _yearly_revenue_with(float(df["sessions"].mean()), revenue_per_order)
+
+
+def _revenue_per_session() -> float:
+    df = _rollout()
+    sessions_per_day = df["sessions"].sum() / df["day"].nunique()
+    return _yearly_revenue_with(sessions_per_day, df["revenue"].sum() / df["sessions"].sum())
+
+
 def _percent_not_points(answer: object) -> str | None:
     if isinstance(answer, quasi.TWFEResult):
         return "that is the whole result object: store its `.se` field"
@@ -175,6 +197,15 @@ q5 = Exercise(
     "Q5 · the effect in revenue",
     expected=_yearly_revenue,
     rtol=1e-6,
+    mistakes={
+        "that values an order at the mean of each region-day's revenue ÷ orders, a per-row "
+        "mean that counts a quiet region-day as much as a busy one; revenue per order is "
+        "Σ revenue ÷ Σ orders": _revenue_row_mean_order,
+        "that takes the mean sessions of one region-day; the effect applies to every region's "
+        "sessions, Σ sessions ÷ number of days": _revenue_row_mean_sessions,
+        "that values each extra order at revenue per *session*; the effect adds orders, so "
+        "value them at revenue per order (Σ revenue ÷ Σ orders)": _revenue_per_session,
+    },
     hints=[
         "Extra orders per day = effect × sessions per day (all regions together).",
         "Sessions per day = `rollout['sessions'].sum() / 56`; revenue per order = "

@@ -56,12 +56,88 @@ def _pearson_reference(r_u, r_v) -> float:
     return float(recs.user_similarity(matrix, similarity="pearson")[0, 1])
 
 
+def _pearson_one_mean(r_u, r_v) -> float:
+    a, b = np.asarray(r_u, dtype=float), np.asarray(r_v, dtype=float)
+    mean = np.concatenate([a, b]).mean()
+    a, b = a - mean, b - mean
+    return float((a @ b) / np.sqrt((a @ a) * (b @ b)))
+
+
+def _pearson_mixed_ddof(r_u, r_v) -> float:
+    return float(np.cov(r_u, r_v)[0, 1] / (np.std(r_u) * np.std(r_v)))
+
+
+def _pearson_covariance(r_u, r_v) -> float:
+    a = np.asarray(r_u, dtype=float) - np.mean(r_u)
+    b = np.asarray(r_v, dtype=float) - np.mean(r_v)
+    return float((a @ b) / len(a))
+
+
 def _precision_reference(recommended, relevant, k) -> float:
+    # a user with nothing recommended, or nothing relevant, scores 0 (the package's
+    # convention for a test user without a list, missing="zero")
+    if len(recommended) == 0 or len(relevant) == 0:
+        return 0.0
     recs_frame = pd.DataFrame(
         {"user_id": 0, "item_id": list(recommended), "rank": np.arange(1, len(recommended) + 1)}
     )
     test = pd.DataFrame({"user_id": 0, "item_id": sorted(relevant)})
     return recs.precision_at_k(test, recs_frame, k=k)
+
+
+def _hits(recommended, relevant, k) -> int:
+    return sum(item in relevant for item in list(recommended)[:k])
+
+
+#: Wrong precision@k functions that strong candidates write, with what differs.
+_PRECISION_MISTAKES = {
+    "that divides by the length of the (cut) list: a list shorter than k would score as if "
+    "it were full; precision@k always divides by k": lambda recommended, relevant, k: (
+        _hits(recommended, relevant, k) / len(list(recommended)[:k])
+    ),
+    "that divides by the number of relevant items (that is recall); precision@k divides by "
+    "k": lambda recommended, relevant, k: _hits(recommended, relevant, k) / len(relevant),
+    "that divides by min(k, number of relevant items) (R-precision); precision@k divides by "
+    "k": lambda recommended, relevant, k: _hits(recommended, relevant, k) / min(k, len(relevant)),
+    "that counts relevant items in the whole list; only the first k count": lambda recommended, relevant, k: (
+        sum(item in relevant for item in recommended) / k
+    ),
+    "that looks at the first k − 1 items (an off-by-one in the slice); `recommended[:k]` "
+    "holds k": lambda recommended, relevant, k: _hits(recommended, relevant, k - 1) / k,
+    "that sorts the list by item id first; the list is ranked, best first, so keep its "
+    "order": lambda recommended, relevant, k: _hits(sorted(recommended), relevant, k) / k,
+}
+
+
+@cache
+def _neighbourhood() -> tuple[float, pd.DataFrame, pd.DataFrame]:
+    """User USER's mean rating, the raters of ITEM (similarity and deviation), and the
+    neighbourhood the prediction uses: the 40 most similar, with positive similarity."""
+    train, _ = split()
+    model = recs.UserKNN(k=40, similarity="pearson").fit(train)
+    u = model.users_.get_loc(USER)
+    raters = train[train["item_id"] == ITEM].copy()
+    means = train.groupby("user_id")["rating"].mean()
+    raters["similarity"] = model.sim_[u, model.users_.get_indexer(raters["user_id"])]
+    raters["deviation"] = raters["rating"] - means.reindex(raters["user_id"]).to_numpy()
+    top = raters.sort_values("similarity", ascending=False).head(40)
+    return float(means[USER]), raters, top[top["similarity"] > 0]
+
+
+def _prediction_unweighted() -> float:
+    mu_u, _, nb = _neighbourhood()
+    return mu_u + float(nb["deviation"].mean())
+
+
+def _prediction_ratings() -> float:
+    _, _, nb = _neighbourhood()
+    return float((nb["similarity"] * nb["rating"]).sum() / nb["similarity"].sum())
+
+
+def _prediction_all_raters() -> float:
+    mu_u, raters, _ = _neighbourhood()
+    w = raters["similarity"]
+    return mu_u + float((w * raters["deviation"]).sum() / w.abs().sum())
 
 
 def _prediction() -> float:
@@ -112,6 +188,19 @@ q2 = Exercise(
         ([4, 4, 5, 2, 3], [5, 3, 4, 1, 1]),
     ],
     rtol=1e-9,
+    mistakes={
+        "that is the cosine of the raw ratings; Pearson first centres each user's ratings "
+        "on that user's own mean": lambda r_u, r_v: float(
+            np.dot(r_u, r_v) / np.sqrt(np.dot(r_u, r_u) * np.dot(r_v, r_v))
+        ),
+        "that centres both users on one common mean; Pearson centres each user on their "
+        "own mean (a harsh and a generous rater differ in level)": _pearson_one_mean,
+        "that is the covariance; divide it by both users' standard deviations": (
+            _pearson_covariance
+        ),
+        "that mixes a sample covariance (divided by n − 1) with population standard "
+        "deviations (divided by n); use one convention, and the n cancels": _pearson_mixed_ddof,
+    },
     hints=[
         "Centre each vector on its own mean, then take the cosine of the centred vectors.",
         "`a = r_u - np.mean(r_u); b = r_v - np.mean(r_v); (a @ b) / np.sqrt((a @ a) * (b @ b))`",
@@ -122,6 +211,20 @@ q3 = Exercise(
     "Q3 · a prediction by hand",
     expected=_prediction,
     rtol=1e-9,
+    mistakes={
+        "that is the plain (unweighted) mean of the neighbours' deviations; the formula weights "
+        "each deviation by the neighbour's similarity": _prediction_unweighted,
+        "that is the neighbours' mean rating: it ignores both the similarity weights and each "
+        "neighbour's own mean (a 4 from a generous rater says less than from a harsh one)": (
+            lambda: float(_neighbourhood()[2]["rating"].mean())
+        ),
+        "that averages the neighbours' *ratings*, weighted by similarity; the formula averages "
+        "their deviations from their own means and adds them to user 13's mean": (
+            _prediction_ratings
+        ),
+        "that uses every user who rated the film; the prediction uses the neighbourhood: the "
+        "40 most similar, with positive similarity": _prediction_all_raters,
+    },
     hints=[
         "Start from the user's mean `mu_u` and add the similarity-weighted average of the "
         "neighbours' deviations (the table `neighbourhood`).",
@@ -184,7 +287,12 @@ q6 = Exercise(
         ([10, 20, 30, 40], {10, 30, 50}, 2),
         ([1, 2, 3], {4}, 3),
         ([7, 8, 9, 10, 11], {11, 9, 7, 1, 2, 3}, 5),
+        ([5, 6], {5}, 4),  # fewer than k recommended: still divided by k
+        ([40, 30, 20, 10], {10, 20}, 2),  # ranked best first, not in id order
+        ([], {1}, 3),  # nothing recommended
+        ([1, 2], set(), 2),  # nothing relevant
     ],
+    mistakes=_PRECISION_MISTAKES,
     hints=[
         "Look only at the first k recommendations, count how many are relevant, divide by k.",
         "`sum(item in relevant for item in recommended[:k]) / k`",

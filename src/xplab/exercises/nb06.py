@@ -265,7 +265,7 @@ def _mmr_list() -> list[str]:
     cand = content().similar(NEW_ARTICLE, k=50)
     sim = content().similarity(cand["article_id"])
     top = recs.mmr(cand["article_id"], cand["score"], sim, lambda_=0.7, k=10)
-    return top["item_id"].tolist()
+    return top["article_id"].tolist()
 
 
 q11 = Decision(

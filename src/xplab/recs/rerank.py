@@ -37,7 +37,9 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
     Parameters
     ----------
     candidates : array-like, shape (n,)
-        Item ids.
+        Item ids. A named Series (``recs["article_id"]``, ``recs["item_id"]``)
+        gives the output's id column its name, so the list chains with the
+        recommender it came from; an unnamed array gives ``item_id``.
     scores : array-like, shape (n,)
         Relevance rel(i) of each candidate.
     similarity : array-like, shape (n, n)
@@ -50,8 +52,9 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
     Returns
     -------
     DataFrame
-        ``item_id, rank, score, mmr_score``: the chosen items in order, their
-        relevance and their MMR value when chosen. Ties go to the more
+        ``<id>, rank, score, mmr_score``: the chosen items in order (``<id>``
+        is the name of ``candidates``, e.g. ``article_id``, else ``item_id``),
+        their relevance and their MMR value when chosen. Ties go to the more
         relevant candidate, then the earlier one.
 
     Examples
@@ -61,9 +64,20 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
     ['a', 'b']
     >>> mmr(["a", "b", "c"], [0.9, 0.8, 0.5], sim, lambda_=0.5, k=2)["item_id"].tolist()
     ['a', 'c']
+    >>> ids = pd.Series(["a", "b", "c"], name="article_id")  # e.g. rec.similar(...)["article_id"]
+    >>> mmr(ids, [0.9, 0.8, 0.5], sim, lambda_=0.5, k=2).columns.tolist()
+    ['article_id', 'rank', 'score', 'mmr_score']
     """
     if candidates is None or isinstance(candidates, str | bytes):
         raise ValueError(f"candidates must be a 1-D array of item ids, got {candidates!r:.40}")
+    id_column = "item_id"
+    if isinstance(candidates, pd.Series) and candidates.name is not None:
+        id_column = str(candidates.name)
+        if id_column in ("rank", "score", "mmr_score"):
+            raise ValueError(
+                f"candidates is named {id_column!r}, a column of the result: pass ids, "
+                "e.g. recs['article_id']"
+            )
     items = np.asarray(candidates)
     if items.ndim != 1 or items.size == 0:
         raise ValueError(f"candidates must be a non-empty 1-D array, got shape {items.shape}")
@@ -85,7 +99,7 @@ def mmr(candidates: Any, scores: Any, similarity: Any, *, lambda_: float, k: int
     chosen, values = _mmr_order(rel, sim, lam, k)
     return pd.DataFrame(
         {
-            "item_id": items[chosen],
+            id_column: items[chosen],
             "rank": np.arange(1, k + 1),
             "score": rel[chosen],
             "mmr_score": values,

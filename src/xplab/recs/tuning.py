@@ -16,10 +16,10 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .._results import ResultMixin
 from .._validate import check_bool, check_choice, check_count, check_probability
+from ..progress import progress as show_progress
 from ._base import Recommender
 from ._frame import check_k, check_ratings
 from .metrics import evaluate
@@ -82,7 +82,7 @@ def validation_scores(
     threshold : float, optional
         Only validation ratings ``>= threshold`` count as relevant.
     progress : bool
-        Show a progress bar over the fits.
+        Show a progress bar over the fits (:func:`xplab.progress.progress`).
 
     Returns
     -------
@@ -117,16 +117,16 @@ def validation_scores(
     progress = check_bool(progress, name="progress")
 
     table = pd.DataFrame(index=pd.Index(list(candidates), name="candidate"), columns=seeds)
-    bar = tqdm(total=len(seeds) * len(candidates), disable=not progress, leave=False)
-    for seed in seeds:
-        part, validation = stratified_split(train, test_size=test_size, seed=seed)
-        users = np.sort(part["user_id"].unique())
-        for label, model in candidates.items():
-            top = model.fit(part).recommend(users, k=k)
-            result = evaluate(validation, top, k=k, threshold=threshold)
-            table.loc[label, seed] = getattr(result, metric)
-            bar.update()
-    bar.close()
+    fits = [(seed, label, model) for seed in seeds for label, model in candidates.items()]
+    split_seed = None
+    for seed, label, model in show_progress(fits, desc="validation fits", enabled=progress):
+        if seed != split_seed:  # one split per seed, made when its first fit comes up
+            part, validation = stratified_split(train, test_size=test_size, seed=seed)
+            users = np.sort(part["user_id"].unique())
+            split_seed = seed
+        top = model.fit(part).recommend(users, k=k)
+        result = evaluate(validation, top, k=k, threshold=threshold)
+        table.loc[label, seed] = getattr(result, metric)
     table = table.astype(float)
     mean = table.mean(axis=1).rename(f"validation {_LABELS[metric].format(k=k)}")
     best = mean.idxmax()

@@ -36,31 +36,50 @@ cells, in this order:
 3. the **wrong-answer cell**, tagged ``solution-only``:
    ``ex.qN.assert_correct(answer)`` and ``ex.qN.assert_incorrect(<a typical
    mistake>)``. The build hides it from readers of ``solutions/``; the
-   notebook tests still run it.
+   notebook tests still run it. Both calls return a :class:`Verified`
+   feedback, which displays nothing, so a facilitator who runs the solutions
+   live sees only the check cells' feedback.
 
 The build stops, naming the notebook and the exercise, when one of the
 three is missing. Later cells may pass the answer only to ``.check(...)``:
 in the workbook it is ``None``.
 
 *A value* — ``Exercise("Q1 · CTR", expected=lambda: ..., hints=[...])``.
-The value as printed (4 significant digits) is accepted; add
-``exact=True`` if the question wants every digit, ``round_up=True,
-unit="user"`` for sample sizes (say "round up" in the question), and
-``forbidden=`` a function returning a message for answers to refuse even
-when their values match (the simulator's ground truth). Integers are
-compared exactly; booleans Series accept a boolean array.
+The value as a learner copies it is accepted, with a note that shows the
+precise value: the expected value rounded to two significant digits or more
+(``0.37`` for 0.36725), or in one of the ``printed=`` formats (``".3f"``)
+the notebook prints it with. Add ``exact=True`` if the question wants every
+digit, ``round_up=True, unit="user"`` for sample sizes (say "round up" in the
+question), and ``forbidden=`` a function returning a message for answers to
+refuse even when their values match (the simulator's ground truth). Integers
+are compared exactly; booleans Series accept a boolean array.
+
+Name what a near miss got wrong instead of guessing: ``mistakes={"which
+mean differs ...": lambda: wrong_value}`` rejects that value with that
+message, and ``accept={"statsmodels' NormalIndPower uses Cohen's h ...":
+lambda: other_value}`` accepts a library's equivalent with that note (see
+:mod:`xplab.workbook.values` for the generic diagnoses: percentages, flipped
+signs, digits cut off). ``estimate=0.25`` makes an "estimate the number"
+item: right within ±25 %, and the feedback shows the precise value.
 
 *A function* — ``Exercise("Q2 · lift", expected=reference_function,
-cases=[(args...), ...])``: the learner's function must agree with the
-reference on every case. The solution cell defines the function (a
-``class`` or ``async def`` works too: its starter keeps the signatures and
-docstrings).
+cases=[(args...), ...], mistakes={"divides by len(top), not k": wrong})``:
+the learner's function must agree with the reference on every case; one
+that agrees with a listed mistake on every case gets that mistake's message,
+and the cases must tell every listed mistake apart (the workbook's tests
+check it: include short lists, empty inputs and ties where they matter). A
+function that returns 100 × the value, or flips its sign, on every case is
+told so. The solution cell defines the function (a ``class`` or ``async
+def`` works too: its starter keeps the signatures and docstrings).
 
 *Multiple choice* — ``MultipleChoice("Q3 · ...", question="...",
 options={"option text": "why it is right or wrong", ...}, answer="B")``.
 Every option needs its explanation. Show the options with a cell holding
 just ``ex.q3`` before the solution cell; the solution cell is
 ``choice = "B"``; the learner may answer with the letter or the text.
+``answer=["A", "C"]`` makes a select-all-that-apply question. Across a
+chapter's single-answer questions no letter may hold more than 40 % of the
+right answers, and the right option may be the longest in at most half.
 
 *Decision* — ``Decision("Q4 · launch?", question="...", options={"ship":
 "...", "don't ship": "...", "run longer": "..."}, answer="ship")``: the
@@ -81,7 +100,8 @@ Then ``make notebooks`` and ``make test``.
 
 from .build import WorkbookError
 from .choice import Decision, MultipleChoice
-from .exercise import KINDS, Exercise, Feedback, Note, Status, compare, exercise_counts
+from .exercise import KINDS, Exercise, Feedback, Note, Status, Verified, exercise_counts
+from .values import compare
 
 __all__ = [
     "KINDS",
@@ -91,6 +111,7 @@ __all__ = [
     "MultipleChoice",
     "Note",
     "Status",
+    "Verified",
     "WorkbookError",
     "compare",
     "exercise_counts",

@@ -2,7 +2,12 @@
 ``solutions/``; with ``--check``, exit 1 if ``notebooks/`` is out of date.
 
 ``python -m xplab.workbook execute solutions/NN_name.ipynb``: re-run a solution
-notebook and store its outputs (then run ``build``)."""
+notebook and store its outputs (then run ``build``).
+
+``python -m xplab.workbook copy [--to my-workbook]``: copy the notebooks the
+learner's folder does not have yet (``make lab`` does this first); ``python -m
+xplab.workbook fresh 03 [--to my-workbook]``: a fresh copy of one notebook,
+the old one kept beside it (``make fresh NB=03``)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ import sys
 from pathlib import Path
 
 from .build import EXERCISES_PACKAGE, WorkbookError, build
+from .learner import copy_workbook, fresh_copy
+
+LEARNER_DIR = Path("my-workbook")
 
 
 def execute(paths: list[Path], *, timeout: int) -> int:
@@ -34,6 +42,39 @@ def execute(paths: list[Path], *, timeout: int) -> int:
     return 0
 
 
+def copy(source: Path, dest: Path) -> int:
+    """Copy the new notebooks into the learner's folder and say what happened."""
+    try:
+        report = copy_workbook(source, dest)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in report.copied:
+        print(f"copied {path}")
+    if report.kept:
+        print(f"your {len(report.kept)} notebook(s) in {dest}/ are kept as they are")
+    for path in report.changed:
+        number = path.name[:2]
+        print(
+            f"note: the course has updated {path.name} since you copied it; "
+            f"`make fresh NB={number}` gets the new version (yours is kept beside it)"
+        )
+    return 0
+
+
+def fresh(name: str, source: Path, dest: Path) -> int:
+    """Copy one notebook afresh, keeping the learner's copy under a dated name."""
+    try:
+        new, kept = fresh_copy(name, source, dest)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if kept is not None:
+        print(f"your copy is now {kept}")
+    print(f"fresh copy: {new}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m xplab.workbook")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,10 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("execute", help="run solution notebooks in place, storing outputs")
     e.add_argument("paths", type=Path, nargs="+")
     e.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    c = sub.add_parser("copy", help="copy the notebooks your folder does not have yet")
+    c.add_argument("--source", type=Path, default=Path("notebooks"))
+    c.add_argument("--to", type=Path, default=LEARNER_DIR, dest="dest")
+    f = sub.add_parser("fresh", help="a fresh copy of one notebook; yours is kept beside it")
+    f.add_argument("name", help="the notebook's number (03) or name")
+    f.add_argument("--source", type=Path, default=Path("notebooks"))
+    f.add_argument("--to", type=Path, default=LEARNER_DIR, dest="dest")
     args = parser.parse_args(argv)
 
     if args.command == "execute":
         return execute(args.paths, timeout=args.timeout)
+    if args.command == "copy":
+        return copy(args.source, args.dest)
+    if args.command == "fresh":
+        return fresh(args.name, args.source, args.dest)
 
     try:
         report = build(args.solutions, args.notebooks, check=args.check, package=args.package)

@@ -354,6 +354,49 @@ def collect_solutions(nb: Any, name: str, package: str = EXERCISES_PACKAGE) -> _
     return _Exercises(module_name, solution_code)
 
 
+def solution_cells(nb: Any, package: str = EXERCISES_PACKAGE) -> dict[str, int]:
+    """Where each exercise starts: its name (``"q3"``) → the index in ``nb.cells`` of
+    its first ``solution`` cell (the cells before it are what the learner sees
+    before answering). Exercises are found as the build finds them: a
+    ``solution`` cell block followed by the ``ex.qN.check(...)`` cell that reads
+    its answer. In a workbook notebook the ``exercise`` cells (the starters)
+    take the solution cells' place.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_code_cell("from xplab.exercises import nb00 as ex"),
+    ...     nbformat.v4.new_code_cell("ctr = 0.25", metadata={"tags": ["solution"]}),
+    ...     nbformat.v4.new_code_cell("ex.q1.check(ctr)"),
+    ... ])
+    >>> solution_cells(nb)
+    {'q1': 1}
+    """
+    found = _exercise_import(nb, package)
+    if found is None:
+        return {}
+    alias = found[1]
+    positions: dict[str, int] = {}
+    pending: list[int] = []
+    pending_names: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = _tags(cell)
+        if SOLUTION in tags or EXERCISE in tags:
+            pending.append(index)
+            pending_names |= assigned_names(cell.source)
+            continue
+        if SOLUTION_ONLY in tags:
+            continue
+        for q, reads in _exercise_calls(cell.source, alias, "check").items():
+            if pending and reads & pending_names and q not in positions:
+                positions[q] = pending[0]
+                pending, pending_names = [], set()
+    return positions
+
+
 # -- the notebooks ----------------------------------------------------------------
 
 

@@ -6,10 +6,15 @@ by hand. ``check`` never raises: whatever the learner passes, it answers with
 one of three kinds of :class:`Feedback`:
 
 * "not attempted yet" — the answer is still the ``None`` placeholder;
-* "not quite" — with what differs and, where it can tell, why (a percentage
-  instead of a fraction, a rounded intermediate value, the result object
-  instead of its field, a sample size that was not rounded up);
-* "correct".
+* "not quite" — with what differs and, where it can tell, why: one of the
+  exercise's known ``mistakes`` (named by what differs: which mean, which
+  variance), a percentage instead of a fraction, a value cut off instead of
+  rounded, the result object instead of its field, a sample size that was
+  not rounded up (see :mod:`xplab.workbook.values`);
+* "correct" — also for the value as printed (the expected value rounded to
+  two significant digits or more, or as the notebook formats it) and for a
+  library's equivalent the exercise lists in ``accept``, each with a note
+  that shows the precise value or names the convention.
 
 ``solution()`` shows the code of the notebook's ``solution`` cell for the
 exercise, captured by the build (``python -m xplab.workbook build``) into
@@ -17,33 +22,35 @@ exercise, captured by the build (``python -m xplab.workbook build``) into
 
 The solution notebooks call :meth:`Exercise.assert_correct` on the right
 answer and :meth:`Exercise.assert_incorrect` on a deliberately wrong one, so
-both branches run under the notebook tests.
+both branches run under the notebook tests. Both return a :class:`Verified`
+feedback, which displays nothing: a facilitator who runs the solutions sees
+only the check cells' feedback.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import enum
 import html
-import math
-import numbers
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from .._results import fmt
-from .._validate import check_bool, check_real
-
-#: Digits the course prints numbers with (``xplab._results.fmt``): a value
-#: copied from a printout carries this many significant digits.
-PRINTED_DIGITS = 4
-#: Relative distance under which a wrong number counts as a near miss.
-NEAR_MISS = 0.01
+from .values import (
+    EXACT,
+    Accepted,
+    Tolerance,
+    _is_real,
+    check_tolerance,
+    judge,
+    plain,
+    precise,
+    resembles,
+)
 
 
 class Status(enum.StrEnum):
@@ -80,6 +87,20 @@ class Feedback:
         return f'{icon} <span style="color:{color}">**{label}**</span> ({self.exercise}): {self.message}'
 
 
+@dataclass(frozen=True, repr=False)
+class Verified(Feedback):
+    """The feedback of :meth:`Exercise.assert_correct` / ``assert_incorrect``.
+
+    The same fields as :class:`Feedback`, but a notebook displays nothing
+    for it: the solution notebooks' hidden test cells stay empty when they are
+    run again (live in JupyterLab, or by ``nbconvert``), so readers see only
+    the feedback of the check cells. ``repr`` still shows the message.
+    """
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class Note:
     """A titled block of Markdown (hints, solutions, options)."""
@@ -102,132 +123,6 @@ class _Missing:
 NOT_GIVEN: Any = _Missing()
 
 
-def _is_real(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
-
-
-def _is_integral(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
-
-
-def _printed_match(answer: float, expected: float, digits: int = PRINTED_DIGITS) -> bool:
-    """Whether ``answer`` is within half a unit of ``expected``'s last printed digit."""
-    if expected == 0:
-        return answer == 0
-    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - (digits - 1))
-    return abs(answer - expected) <= 0.5 * unit * (1 + 1e-9)
-
-
-def _show(value: float, other: float) -> str:
-    """``value`` with enough digits to see how it differs from ``other``."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if 1000 <= abs(value) < 1e15:  # a count or an amount: keep the cents
-        return f"{value:,.2f}"
-    digits = PRINTED_DIGITS
-    while digits < 15 and f"{value:.{digits}g}" == f"{other:.{digits}g}":
-        digits += 1
-    return f"{value:#.{digits}g}".rstrip(".")
-
-
-def _numeric_fields(obj: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        items = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    elif isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a NamedTuple
-        items = obj._asdict()  # type: ignore[attr-defined]
-    else:
-        items = {k: v for k, v in getattr(obj, "__dict__", {}).items()}
-    return {k: v for k, v in items.items() if not k.startswith("_") and _is_real(v)}
-
-
-def _not_a_number(answer: Any, expected: float) -> str:
-    """Say what a non-number is and, if possible, what was probably meant."""
-    kind = type(answer).__name__
-    if isinstance(answer, bool | np.bool_):
-        return f"expected a number, got {answer}"
-    if isinstance(answer, str):
-        return "expected a number, got text: remove the quotes"
-    if callable(answer) and not isinstance(answer, np.ndarray | pd.Series):
-        return f"expected a number, got a {kind}: call it, or store the value it returns"
-    if isinstance(answer, np.ndarray | pd.Series | pd.DataFrame | list | tuple) and not hasattr(
-        answer, "_fields"
-    ):
-        size = np.size(answer) if not isinstance(answer, list | tuple) else len(answer)
-        if size == 1:
-            return f"expected one number, got a {kind} holding one: take it out with `.item()`"
-        return f"expected one number, got a {kind} of {size:,} values"
-    fields = _numeric_fields(answer)
-    for name, value in fields.items():
-        if _printed_match(float(value), expected):
-            return f"you passed the result object ({kind}): give its `.{name}`"
-    if fields:
-        shown = ", ".join(f"`.{k}`" for k in list(fields)[:6])
-        return f"you passed a {kind} object: give the one number the question asks for (its fields include {shown})"
-    return f"expected a number, got a {kind}"
-
-
-def compare_number(
-    answer: Any,
-    expected: Any,
-    *,
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-    exact: bool = False,
-    round_up: bool = False,
-    unit: str = "unit",
-) -> str | None:
-    """Return ``None`` when the number ``answer`` matches ``expected``, else why not.
-
-    A value equal to ``expected`` as the course prints it (4 significant
-    digits) is accepted unless ``exact``. An integer ``expected`` must be met
-    exactly; with ``round_up`` it is a whole count rounded up (a sample size),
-    and unrounded or differently rounded values near it are told so.
-    """
-    if not _is_real(answer):
-        return _not_a_number(answer, float(expected))
-    a, e = float(answer), float(expected)
-    if not math.isfinite(a):
-        return f"got {answer}; the answer is a finite number"
-    integral = _is_integral(expected)
-    if integral:
-        if a.is_integer() and int(a) == int(expected):
-            return None
-    elif math.isclose(a, e, rel_tol=rtol, abs_tol=atol) or (not exact and _printed_match(a, e)):
-        return None
-    close = e != 0 and abs(a - e) <= NEAR_MISS * abs(e)
-    if integral and round_up and (math.ceil(a) == int(expected) or close):
-        if not a.is_integer():
-            return f"round up to the next whole {unit}: {_show(a, e)} is not a whole number"
-        if a == e - 1:
-            return f"round **up** to the next whole {unit}, not to the nearest one"
-    if integral and close and not a.is_integer():
-        return f"the answer is a whole number; {_show(a, e)} is not"
-    if e != 0 and abs(e) <= 1 and _printed_match(a, 100 * e):
-        return f"{fmt(a)} looks like a percentage: give a fraction (0.25, not 25)"
-    if e != 0 and _printed_match(a, -e):
-        return "the sign is flipped: the course takes treatment − control"
-    if close:
-        direction = "high" if a > e else "low"
-        return (
-            f"close: your value {_show(a, e)} is a little too {direction}. "
-            "Did you round an intermediate value?"
-        )
-    direction = "too high" if a > e else "too low"
-    return f"your value {fmt(answer)} is {direction}"
-
-
-def _check_options(rtol: Any, atol: Any, exact: Any, round_up: Any, unit: Any) -> None:
-    """The tolerance options of :func:`compare` and :class:`Exercise`: an author's
-    typo here would silently accept wrong answers or reject right ones."""
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if check_real(value, name=name) < 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
-    check_bool(exact, name="exact")
-    check_bool(round_up, name="round_up")
-    if not isinstance(unit, str) or not unit.strip():
-        raise ValueError(f"unit must be a non-empty string (e.g. 'user'), got {unit!r}")
-
-
 def _check_text_list(value: Any, name: str) -> None:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be a list of strings, not {type(value).__name__}")
@@ -236,126 +131,22 @@ def _check_text_list(value: Any, name: str) -> None:
             raise TypeError(f"{name} must hold only strings, found {item!r}")
 
 
-def compare(
-    answer: Any,
-    expected: Any,
-    *,
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-    exact: bool = False,
-    round_up: bool = False,
-    unit: str = "unit",
-) -> str | None:
-    """Return ``None`` when ``answer`` matches ``expected``, else what differs.
-
-    Numbers: see :func:`compare_number`. Strings match ignoring case and
-    surrounding spaces; sequences and arrays element by element; DataFrames
-    and Series by values with ``pandas.testing`` (a boolean NumPy array or
-    list of the same length is accepted for a boolean Series).
-    """
-    _check_options(rtol, atol, exact, round_up, unit)
-    if isinstance(expected, bool | np.bool_):
-        if not isinstance(answer, bool | np.bool_):
-            return f"expected True or False, got a {type(answer).__name__}"
-        return None if bool(answer) == bool(expected) else f"{answer} is not right"
-    if _is_real(expected):
-        return compare_number(
-            answer, expected, rtol=rtol, atol=atol, exact=exact, round_up=round_up, unit=unit
+def _check_named_functions(value: Any, name: str, exercise: str) -> dict[str, Callable[..., Any]]:
+    """``accept=`` / ``mistakes=``: a mapping of a non-empty message to a function."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{exercise}: {name} must map a message to a function, got {type(value).__name__}"
         )
-    if isinstance(expected, str):
-        if not isinstance(answer, str):
-            return f"expected text, got a {type(answer).__name__}"
-        if answer.strip().casefold() == expected.strip().casefold():
-            return None
-        return f"{answer!r} is not the answer"
-    if isinstance(expected, pd.Series) and expected.dtype == bool:
-        return _compare_bool_series(answer, expected)
-    if isinstance(expected, pd.DataFrame | pd.Series):
-        if isinstance(expected, pd.Series) and isinstance(answer, pd.DataFrame):
-            return "expected a Series (one column), got a DataFrame"
-        if not isinstance(answer, type(expected)):
-            return f"expected a {type(expected).__name__}, got a {type(answer).__name__}"
-        if answer.shape != expected.shape:
-            return f"expected shape {expected.shape}, got {answer.shape}"
-        try:
-            if isinstance(expected, pd.DataFrame):
-                pd.testing.assert_frame_equal(
-                    answer, expected, check_dtype=False, check_like=True, rtol=rtol, atol=atol
-                )
-            else:
-                pd.testing.assert_series_equal(
-                    answer, expected, check_dtype=False, check_names=False, rtol=rtol, atol=atol
-                )
-        except AssertionError as exc:
-            first = str(exc).strip().splitlines()[0]
-            return f"the {type(expected).__name__} differs: {first}"
-        return None
-    if isinstance(expected, set | frozenset):
-        try:
-            got_set = set(answer)
-        except TypeError:
-            return f"expected a collection, got a {type(answer).__name__}"
-        missing, extra = expected - got_set, got_set - expected
-        if not missing and not extra:
-            return None
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} expected item(s) missing")
-        if extra:
-            parts.append(
-                f"{len(extra)} item(s) that should not be there: {sorted(extra, key=str)[:5]}"
+    for message, fn in value.items():
+        if not isinstance(message, str) or not message.strip():
+            raise ValueError(f"{exercise}: {name} needs a non-empty message for each function")
+        if not callable(fn):
+            raise TypeError(
+                f"{exercise}: {name}[{message[:40]!r}] must be a function, got {type(fn).__name__}"
             )
-        return "; ".join(parts)
-    if isinstance(expected, tuple | list | np.ndarray):
-        if isinstance(answer, str) or not isinstance(
-            answer, tuple | list | np.ndarray | pd.Series | pd.Index
-        ):
-            return f"expected {len(expected)} values, got a {type(answer).__name__}"
-        try:
-            got = np.asarray(answer, dtype=object if not _numeric(expected) else float)
-        except (TypeError, ValueError):
-            return f"expected {len(expected)} values, got a {type(answer).__name__}"
-        want = np.asarray(expected, dtype=object if not _numeric(expected) else float)
-        if got.shape != want.shape:
-            return f"expected shape {want.shape}, got {got.shape}"
-        for i, (a, e) in enumerate(zip(got.ravel(), want.ravel(), strict=True)):
-            a = a.item() if isinstance(a, np.generic) else a
-            diff = compare(a, e, rtol=rtol, atol=atol, exact=exact)
-            if diff is not None:
-                return f"element {i}: {diff}"
-        return None
-    return None if answer == expected else "that is not the answer"
-
-
-def _compare_bool_series(answer: Any, expected: pd.Series) -> str | None:
-    if isinstance(answer, pd.DataFrame):
-        return "expected a Series (one column), got a DataFrame"
-    if isinstance(answer, pd.Series):
-        if len(answer) != len(expected):
-            return f"expected shape {expected.shape}, got {answer.shape}"
-        if not answer.index.equals(expected.index):
-            return "the Series has a different index from the data: build it from the same frame"
-        values = answer.to_numpy()
-    elif isinstance(answer, np.ndarray | list):
-        values = np.asarray(answer)
-        if values.shape != expected.shape:
-            return f"expected {len(expected):,} values (one per row), got shape {values.shape}"
-    else:
-        return f"expected a boolean Series, got a {type(answer).__name__}"
-    if values.dtype != bool:
-        return f"expected True/False values, got values of type {values.dtype}"
-    wrong = int((values != expected.to_numpy()).sum())
-    if wrong:
-        return f"{wrong:,} of {len(expected):,} entries are not right"
-    return None
-
-
-def _numeric(values: Any) -> bool:
-    try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError):
-        return False
-    return arr.dtype.kind in "iuf"
+    return dict(value)
 
 
 def _defining_module() -> str:
@@ -368,6 +159,23 @@ def _defining_module() -> str:
 
 #: What an exercise asks of the learner (:attr:`Exercise.kind`).
 KINDS = ("compute", "implement", "judgment", "design")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a function returned (or raised) for one case of a function check."""
+
+    value: Any = None
+    error: str | None = None  # the exception's last line
+    error_type: type | None = None
+
+
+def _run(fn: Callable[..., Any], args: tuple[Any, ...]) -> _Outcome:
+    try:
+        return _Outcome(fn(*copy.deepcopy(args)))
+    except Exception as exc:  # the learner's code may fail in any way
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return _Outcome(error=last, error_type=type(exc))
 
 
 class Exercise:
@@ -383,17 +191,40 @@ class Exercise:
     cases : sequence of tuples, optional
         For questions whose answer is a function: each tuple is one set of
         positional arguments; the learner's function must agree with
-        ``expected`` (then itself a reference function) on every case.
+        ``expected`` (then itself a reference function) on every case. Include
+        the edge cases that tell the right function from the ``mistakes``.
     checker : callable, optional
         ``checker(answer) -> str | None`` for answers with more than one right
         form; returns what is wrong, or None. Used instead of ``expected``.
     rtol, atol : float
         Tolerances for numbers.
     exact : bool
-        Reject a number that only matches as printed (4 significant digits).
+        Refuse a number that is right only as rounded (by default the expected
+        value rounded to two significant digits or more is accepted, with a
+        note that shows the precise value).
     round_up : bool
         The answer is a whole count rounded up (e.g. a sample size); ``unit``
         names what is counted in the feedback ("round up to the next whole user").
+    printed : str or sequence of str, optional
+        Format specs of the forms in which the notebook prints the value (e.g.
+        ``".3f"``), accepted as they are even with fewer than two significant
+        digits (``0.004`` for 0.00412).
+    accept : mapping of str to callable, optional
+        Other right answers, each with the note the learner sees when theirs
+        matches it: a library's equivalent that differs by its own convention,
+        e.g. ``{"statsmodels' NormalIndPower uses Cohen's h ...": fn}``. For a
+        value, ``fn()`` returns the alternative value (compared like
+        ``expected``); for a function, ``fn`` is an alternative reference.
+    mistakes : mapping of str to callable, optional
+        Known wrong answers, each with the message that says what differs
+        (which mean, which denominator, which variance). For a value, ``fn()``
+        returns the wrong value; for a function, ``fn`` is the wrong function
+        (called on ``cases``, which must tell it apart: the workbook's tests
+        check that they do).
+    estimate : float, optional
+        An "estimate the number" question: any number within this relative
+        distance of the expected value is right (0.25: within ±25 %), and the
+        feedback shows the precise value. The kind defaults to "judgment".
     forbidden : callable, optional
         ``forbidden(answer) -> str | None``: a message for answers that must be
         refused even when their values match (e.g. the simulator's
@@ -409,6 +240,19 @@ class Exercise:
     solution, choices
         Deprecated: the solution is the notebook's ``solution`` cell, and
         judgment questions are :class:`~xplab.workbook.MultipleChoice`.
+
+    Examples
+    --------
+    >>> q = Exercise(
+    ...     "Q · power",
+    ...     expected=lambda: 0.367251,
+    ...     accept={"statsmodels' NormalIndPower (Cohen's h) gives this.": lambda: 0.3698},
+    ...     mistakes={"that is the power for a relative lift of 0.005.": lambda: 0.0462},
+    ... )
+    >>> q.check(0.37).message
+    '0.37 is the answer rounded to 2 significant digits; the precise value is 0.367251.'
+    >>> q.check(0.0462).message
+    'that is the power for a relative lift of 0.005. Try again, or ask for a hint.'
     """
 
     _retry = "Try again, or ask for a hint."
@@ -426,6 +270,10 @@ class Exercise:
         exact: bool = False,
         round_up: bool = False,
         unit: str = "unit",
+        printed: str | Sequence[str] = (),
+        accept: Mapping[str, Callable[..., Any]] | None = None,
+        mistakes: Mapping[str, Callable[..., Any]] | None = None,
+        estimate: float | None = None,
         forbidden: Callable[[Any], str | None] | None = None,
         hints: Sequence[str] = (),
         solution: str = "",
@@ -434,8 +282,19 @@ class Exercise:
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name must be a non-empty string, got {name!r}")
+        if estimate is not None:
+            if isinstance(estimate, bool) or not _is_real(estimate) or not 0 < estimate <= 1:
+                raise ValueError(
+                    f"{name}: estimate must be a relative band in (0, 1] (0.25 = ±25 %), "
+                    f"got {estimate!r}"
+                )
+            if cases is not None or checker is not None:
+                raise ValueError(f"{name}: estimate= is for a number given by expected=")
         if kind is None:
-            kind = self._default_kind if cases is None else "implement"
+            if estimate is not None:
+                kind = "judgment"
+            else:
+                kind = self._default_kind if cases is None else "implement"
         if kind not in KINDS:
             raise ValueError(f"{name}: kind must be one of {list(KINDS)}, got {kind!r}")
         if (expected is None) == (checker is None):
@@ -458,7 +317,13 @@ class Exercise:
             raise TypeError(f"{name}: solution must be a string, got {type(solution).__name__}")
         if choices is not None:
             _check_text_list(choices, "choices")
-        _check_options(rtol, atol, exact, round_up, unit)
+        self._tol = check_tolerance(rtol, atol, exact, round_up, unit, printed)
+        self._accept = _check_named_functions(accept, "accept", name)
+        self._mistakes = _check_named_functions(mistakes, "mistakes", name)
+        if checker is not None and (self._accept or self._mistakes):
+            raise ValueError(
+                f"{name}: accept= and mistakes= need expected=; a checker decides by itself"
+            )
         self.name = name
         self.kind = kind
         self._expected = expected
@@ -467,10 +332,11 @@ class Exercise:
         self.rtol, self.atol, self.exact = rtol, atol, exact
         self.round_up, self.unit = round_up, unit
         self._forbidden = forbidden
+        self._estimate = None if estimate is None else float(estimate)
         self._hints = list(hints)
         self._solution = solution
         self.choices = tuple(choices) if choices is not None else None
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Any, Any] = {}
         self._module = _defining_module()
 
     def __repr__(self) -> str:
@@ -486,6 +352,21 @@ class Exercise:
         if "expected" not in self._cache:
             self._cache["expected"] = self._expected()  # type: ignore[misc]
         return self._cache["expected"]
+
+    @property
+    def mistakes(self) -> Mapping[str, Callable[..., Any]]:
+        """The known wrong answers: message → function (read-only)."""
+        return MappingProxyType(self._mistakes)
+
+    @property
+    def accepted(self) -> Mapping[str, Callable[..., Any]]:
+        """The accepted alternatives: note → function (read-only)."""
+        return MappingProxyType(self._accept)
+
+    @property
+    def is_function(self) -> bool:
+        """Whether the answer is a function, checked on ``cases``."""
+        return self._cases is not None
 
     # -- the learner's API -------------------------------------------------
 
@@ -507,8 +388,9 @@ class Exercise:
             return self._feedback(
                 Status.UNATTEMPTED, "your function still returns `None`: fill in its body."
             )
-        if problem is None:
-            return self._feedback(Status.CORRECT, self._praise(answer))
+        if problem is None or isinstance(problem, Accepted):
+            note = problem.note if isinstance(problem, Accepted) else ""
+            return self._feedback(Status.CORRECT, note or self._praise(answer))
         text = str(problem)
         return self._feedback(
             Status.INCORRECT, f"{text}{'' if text.endswith(('.', '?', '!')) else '.'} {self._retry}"
@@ -535,19 +417,27 @@ class Exercise:
 
     # -- for the solution notebooks ---------------------------------------
 
-    def assert_correct(self, answer: Any) -> Feedback:
-        """Check ``answer`` and raise ``AssertionError`` unless it is correct."""
+    def assert_correct(self, answer: Any) -> Verified:
+        """Check ``answer`` and raise ``AssertionError`` unless it is correct.
+
+        Returns the feedback as a :class:`Verified`, which a notebook does not
+        display.
+        """
         fb = self.check(answer)
         if not fb.correct:
             raise AssertionError(repr(fb))
-        return fb
+        return Verified(fb.exercise, fb.status, fb.message)
 
-    def assert_incorrect(self, answer: Any) -> Feedback:
-        """Check that a wrong ``answer`` gets the friendly "not quite" feedback."""
+    def assert_incorrect(self, answer: Any) -> Verified:
+        """Check that a wrong ``answer`` gets the friendly "not quite" feedback.
+
+        Returns the feedback as a :class:`Verified`, which a notebook does not
+        display.
+        """
         fb = self.check(answer)
         if fb.status is not Status.INCORRECT:
             raise AssertionError(f"expected 'not quite' feedback, got {fb!r}")
-        return fb
+        return Verified(fb.exercise, fb.status, fb.message)
 
     # -- internals and hooks for subclasses ------------------------------------
 
@@ -560,16 +450,8 @@ class Exercise:
     def _solution_note(self) -> str:
         return ""
 
-    def _compare(self, answer: Any, expected: Any) -> str | None:
-        return compare(
-            answer,
-            expected,
-            rtol=self.rtol,
-            atol=self.atol,
-            exact=self.exact,
-            round_up=self.round_up,
-            unit=self.unit,
-        )
+    def _compare(self, answer: Any, expected: Any) -> Accepted | str:
+        return judge(answer, expected, self._tol)
 
     def _problem(self, answer: Any) -> Any:
         if self._checker is not None:
@@ -580,24 +462,124 @@ class Exercise:
             options = [c.casefold() for c in self.choices]
             if answer.strip().casefold() not in options:
                 return f"{answer!r} is not one of the options {list(self.choices)}"
-        return self._compare(answer, self.expected)
+        expected = self.expected
+        if self._estimate is not None:
+            return self._check_estimate(answer, expected)
+        verdict = self._compare(answer, expected)
+        if isinstance(verdict, Accepted):
+            return verdict
+        for note, fn in self._accept.items():
+            if isinstance(self._compare(answer, self._value("accept", note, fn)), Accepted):
+                return Accepted(f"{note} (The course's own computation gives {precise(expected)}.)")
+        for message, fn in self._mistakes.items():
+            if isinstance(self._compare(answer, self._value("mistake", message, fn)), Accepted):
+                return message
+        return verdict
+
+    def _check_estimate(self, answer: Any, expected: Any) -> Accepted | str:
+        band = self._estimate or 0.0
+        verdict = self._compare(answer, expected)
+        if not _is_real(answer) or not _is_real(expected) or float(expected) == 0:
+            return verdict
+        a, e = float(answer), float(expected)
+        off = (a - e) / abs(e)
+        if abs(off) <= band:
+            side = "above" if off > 0 else "below"
+            where = "exactly it" if off == 0 else f"{abs(off):.0%} {side} it"
+            return Accepted(
+                f"a good estimate (within ±{band:.0%}): the precise value is "
+                f"{precise(expected)}, and yours is {where}."
+            )
+        if isinstance(verdict, str) and "100 ×" in verdict:
+            return verdict
+        return f"{plain(a)} is more than {band:.0%} too {'high' if off > 0 else 'low'}"
+
+    def _value(self, kind: str, key: str, fn: Callable[[], Any]) -> Any:
+        """An alternative or wrong value, computed once."""
+        if (kind, key) not in self._cache:
+            self._cache[kind, key] = fn()
+        return self._cache[kind, key]
+
+    def _outcomes(self, kind: str, key: str, fn: Callable[..., Any]) -> list[_Outcome]:
+        """A reference, alternative or wrong function's outcome on every case, computed once."""
+        if (kind, key) not in self._cache:
+            self._cache[kind, key] = [_run(fn, args) for args in self._cases or []]
+        return self._cache[kind, key]
+
+    def _agrees(self, got: _Outcome, want: _Outcome, tol: Tolerance) -> bool:
+        if got.error_type is not None or want.error_type is not None:
+            return got.error_type is want.error_type
+        if got.value is None:
+            return want.value is None
+        return isinstance(judge(got.value, want.value, tol), Accepted)
 
     def _check_function(self, answer: Any) -> Any:
         if not callable(answer):
             return f"expected a function, got a {type(answer).__name__}"
-        reference = self._expected
-        for args in self._cases or []:
-            try:
-                got = answer(*args)
-            except Exception as exc:
-                last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                return f"your function raised `{last}` for arguments {_short(args)}"
-            if got is None:
-                return _UNATTEMPTED
-            # a function's result is computed, not copied from a printout: no printed tolerance
-            diff = compare(got, reference(*args), rtol=self.rtol, atol=self.atol, exact=True)  # type: ignore[misc]
-            if diff is not None:
+        cases = self._cases or []
+        got = [_run(answer, args) for args in cases]
+        if got and all(g.error is None and g.value is None for g in got):
+            return _UNATTEMPTED
+        # a function's result is computed, not copied from a printout: no printed tolerance
+        tol = Tolerance(self._tol.rtol, self._tol.atol, exact=True, hints=False)
+        want = self._outcomes("reference", "", self._expected)  # type: ignore[arg-type]
+        if all(self._agrees(g, w, tol) for g, w in zip(got, want, strict=True)):
+            return EXACT
+        for note, fn in self._accept.items():
+            other = self._outcomes("accept", note, fn)
+            if all(self._agrees(g, w, tol) for g, w in zip(got, other, strict=True)):
+                return Accepted(note)
+        for message, fn in self._mistakes.items():
+            # a case on which the mistake itself raises (a division by an empty list's
+            # length) does not count: a learner may have guarded it
+            pairs = [
+                (g, w) for g, w in zip(got, self._outcomes("mistake", message, fn), strict=True)
+            ]
+            pairs = [(g, w) for g, w in pairs if w.error_type is None]
+            if pairs and all(self._agrees(g, w, tol) for g, w in pairs):
+                return message
+        scaled = self._scaled(got, want)
+        if scaled is not None:
+            return scaled
+        for args, g, w in zip(cases, got, want, strict=True):
+            if w.error is not None:  # the reference refuses this case: any error will do
+                if g.error is None:
+                    return f"for arguments {_short(args)} your function should raise an error"
+                continue
+            if g.error is not None:
+                return f"your function raised `{g.error}` for arguments {_short(args)}"
+            if g.value is None:
+                return (
+                    f"your function returns `None` for arguments {_short(args)}: every path "
+                    "through it must return the value"
+                )
+            diff = judge(g.value, w.value, tol)
+            if isinstance(diff, str):
                 return f"for arguments {_short(args)}: {diff}"
+        return EXACT
+
+    def _scaled(self, got: list[_Outcome], want: list[_Outcome]) -> str | None:
+        """A function that returns 100 × the value, or the value with its sign
+        flipped, on *every* case (one case alone proves nothing)."""
+        pairs = [(g.value, w.value) for g, w in zip(got, want, strict=True)]
+        if not pairs or not all(_is_real(g) and _is_real(w) for g, w in pairs):
+            return None
+        pairs = [(float(g), float(w)) for g, w in pairs]
+        nonzero = [(g, w) for g, w in pairs if w != 0]
+        if not nonzero or any(g != 0 for g, w in pairs if w == 0):
+            return None
+        args = _short(self._cases[pairs.index(nonzero[0])])  # type: ignore[index]
+        g0 = nonzero[0][0]
+        if all(resembles(g, 100 * w) for g, w in nonzero):
+            return (
+                f"your function returns 100 × the expected value, a percentage ({fmt(g0)} for "
+                f"arguments {args}): return the plain fraction"
+            )
+        if all(resembles(g, -w) for g, w in nonzero):
+            return (
+                f"your function returns the expected value with its sign flipped ({fmt(g0)} for "
+                f"arguments {args}): the course takes treatment − control"
+            )
         return None
 
 
