@@ -50,16 +50,8 @@ CHECKS = (
 
 # (check, notebook number) -> why it fails today. Each becomes
 # pytest.mark.xfail(strict=True): once fixed, the test passes and the strict xfail fails
-# the run until the entry is removed.
-_ASPRINTED = "issue 17: a value copied from the notebook's own output is rejected"
-_PERCENT = "issue 17: the value x100 gets no percentage hint"
-_NOT_QUITE = "issue 17: solutions/ after Run All shows the hidden wrong-answer cells' 'Not quite'"
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    **{("as_printed", nb): _ASPRINTED for nb in ("01", "02", "03", "04", "05", "06")},
-    **{("percentage_hint", nb): _PERCENT for nb in ("01", "02", "03", "04", "05", "06")},
-    ("progress_bars", "05"): "issue 17: the stored outputs show tqdm bars frozen at 0 %",
-    ("progress_bars", "06"): "issue 17: tqdm writes its bars to stderr (pink boxes)",
-    **{
-        ("solutions_not_quite", nb): _NOT_QUITE for nb in ("00", "01", "02", "03", "04", "05", "06")
-    },
-}
+# the run until the entry is removed. For example:
+#     ("progress_bars", "05"): "issue 17: the stored outputs show tqdm bars frozen at 0 %",
+# Issue 17's defects (values as printed rejected, no percentage hint, frozen and stderr
+# progress bars in 05 and 06, "Not quite" in every solutions notebook) are fixed on main.
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
