@@ -149,8 +149,10 @@ def progress_problems(outputs: list[Output]) -> list[str]:
 CHECK_CELL = re.compile(
     r"^\s*ex\.(q\d+)\.check\(\s*(?!(?:None|True|False)\b)([A-Za-z_]\w*)\s*\)\s*$"
 )
-# ex.q1.check(0.5): a check of a literal, shown on purpose to demonstrate the feedback
-DEMONSTRATION = re.compile(r"^\s*ex\.q\d+\.check\((?!\s*[A-Za-z_]\w*\s*\)).*\)\s*$")
+# ex.q1.check(0.5): a check of a literal value, shown on purpose to demonstrate the feedback
+DEMONSTRATION = re.compile(
+    r"""^\s*ex\.q\d+\.check\(\s*(?:[-+]?[\d.][\d._eE+-]*|"[^"]*"|'[^']*')\s*\)\s*$"""
+)
 
 
 def exercise_cells(cells: list[tuple[str, str]], exercise: str) -> tuple[int, int, str]:

@@ -100,7 +100,9 @@ def test_check_cells():
     assert CHECK_CELL.match("ex.q3.check(choice)").groups() == ("q3", "choice")
     assert CHECK_CELL.match("ex.q1.check(None)") is None
     assert DEMONSTRATION.match("ex.q1.check(0.5)")
+    assert DEMONSTRATION.match("ex.q3.check('E')")
     assert not DEMONSTRATION.match("ex.q1.check(ctr)")
+    assert not DEMONSTRATION.match("ex.q1.check(ctr * 100)")  # a wrong answer, not a demonstration
 
 
 def test_exercise_cells():
