@@ -642,8 +642,16 @@ ASSIGN: dict[str, Spec] = {
     "Layer": Spec(
         Layer,
         {"name": "ui"},
-        {"name": TEXT, "n_buckets": COUNT, "salt": TEXT},
-        extra={"n_buckets": {"zero": 0}},
+        {"name": TEXT, "n_buckets": COUNT, "salt": TEXT, "within": OTHER},
+        extra={
+            "n_buckets": {"zero": 0},
+            "within": {
+                "a layer alone": _layer("top"),
+                "a slice not in the layer": (_layer("top"), "b"),
+                "a name first": ("a", _layer("top")),
+                "a triple": (_layer("top"), "a", "b"),
+            },
+        },
         valid_here={"salt": NAME_OK},
     ),
     "Layer.add": Spec(
@@ -659,6 +667,80 @@ ASSIGN: dict[str, Spec] = {
     ),
     "Layer.assign": Spec(
         _layer_assign, {"unit_id": ["u1"]}, {"unit_id": OTHER}, extra={"unit_id": UNIT_IDS}
+    ),
+    "check_layers": Spec(
+        xplab.assign.check_layers,
+        {
+            "layers": [_layer()],
+            "users": 1_000,
+            "needs": {"a": 100},
+            "apart": [("a", "a")],
+            "alone": ["a"],
+        },
+        {"layers": OTHER, "users": COUNT, "needs": OTHER, "apart": OTHER, "alone": OTHER},
+        extra={
+            "layers": {"None": None, "a layer alone": _layer(), "empty": [], "a name": ["ui"]},
+            "users": {"zero": 0},
+            "needs": {
+                "None": None,
+                "empty": {},
+                "a list": ["a"],
+                "fraction": {"a": 10.5},
+                "negative": {"a": -1},
+                "empty name": {"": 10},
+            },
+            "apart": {
+                "None": None,
+                "bare string": "ab",
+                "a triple": [("a", "a", "a")],
+                "unknown test": [("a", "zz")],
+            },
+            "alone": {"None": None, "bare string": "a", "unknown test": ["zz"]},
+        },
+    ),
+    "check_ramp": Spec(
+        xplab.assign.check_ramp,
+        {
+            "steps": [(0.05, 4), (1.0, 14)],
+            "daily_units": 5_000,
+            "test_days": 14,
+            "max_first": 0.05,
+            "detect_loss": 0.25,
+            "treatment_share": 0.5,
+            "srm_threshold": 0.001,
+            "power": 0.8,
+            "max_ramp_days": 7,
+        },
+        {
+            "steps": OTHER,
+            "daily_units": COUNT,
+            "test_days": COUNT,
+            "max_first": REAL,
+            "detect_loss": REAL,
+            "treatment_share": REAL,
+            "srm_threshold": REAL,
+            "power": REAL,
+            "max_ramp_days": COUNT,
+        },
+        extra={
+            "steps": {
+                "None": None,
+                "empty": [],
+                "bare pairs": [0.05, 1.0],
+                "a triple": [(0.05, 1, 2)],
+                "coverage above 1": [(1.5, 2)],
+                "fractional days": [(0.05, 1.5), (1.0, 14)],
+                "text coverage": [("5%", 2)],
+            },
+            "daily_units": {"zero": 0},
+            "test_days": {"zero": 0},
+            "max_first": {"above 1": 1.5},
+            "detect_loss": {"zero": 0.0, "one": 1.0},
+            "treatment_share": {"zero": 0.0},
+            "srm_threshold": {"zero": 0.0},
+            "power": {"one": 1.0},
+        },
+        optional=("max_ramp_days",),
     ),
 }
 ASSIGN_NOT_CALLED: dict[str, str] = {}
@@ -1324,6 +1406,16 @@ ARTICLES = pd.DataFrame(
 TFIDF = recs.TfidfRecommender(min_df=1).fit(ARTICLES)
 POPULARITY = pd.Series([3.0, 1.0], index=["s1", "t1"])
 CLICKS = pd.DataFrame({"article_id": ["b1", "s1", "s1"], "timestamp": [10, 0, 10]})
+
+_RERANK_CANDS = pd.DataFrame(
+    {"item_id": ["a", "b", "c"], "score": [0.9, 0.5, 0.4], "topic": ["x", "x", "y"]}
+)
+
+
+def _top_k(candidates: pd.DataFrame, similarity: Any, k: int) -> list[Any]:
+    return candidates["item_id"].head(k).tolist()
+
+
 SIM = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.1], [0.5, 0.1, 1.0]])
 HISTORY = {
     "None": None,
@@ -1812,6 +1904,41 @@ RECS: dict[str, Spec] = {
             "similarity": MATRIX,
             "lambda_": {"above 1": 1.2},
             "k": {"zero": 0, "above the candidates": 4},
+        },
+    ),
+    "check_reranker": Spec(
+        recs.check_reranker,
+        {
+            "rerank": _top_k,
+            "candidate_lists": [(_RERANK_CANDS, np.eye(3))],
+            "k": 2,
+            "max_per_topic": 1,
+            "duplicate_threshold": 0.8,
+            "min_relevance": 0.9,
+        },
+        {
+            "rerank": OTHER,
+            "candidate_lists": OTHER,
+            "k": COUNT,
+            "max_per_topic": COUNT,
+            "duplicate_threshold": REAL,
+            "min_relevance": REAL,
+        },
+        extra={
+            "rerank": {"None": None, "a list": ["a", "b"]},
+            "candidate_lists": {
+                "None": None,
+                "empty": [],
+                "a frame": _RERANK_CANDS,
+                "no topic": [(_RERANK_CANDS.drop(columns="topic"), np.eye(3))],
+                "wrong similarity": [(_RERANK_CANDS, np.eye(2))],
+                "cannot be filled": [(_RERANK_CANDS.assign(topic="x"), np.eye(3))],
+                "a bare pair": (_RERANK_CANDS, np.eye(3)),
+            },
+            "k": {"zero": 0},
+            "max_per_topic": {"zero": 0},
+            "duplicate_threshold": {"above 1": 1.5},
+            "min_relevance": {"negative": -0.1},
         },
     ),
     "list_diversity": Spec(
