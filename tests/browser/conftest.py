@@ -73,6 +73,14 @@ def _no_network(monkeypatch):
         raise OSError(f"browser tests reach only this machine, not {address!r}")
 
     monkeypatch.setattr(socket.socket, "connect", loopback_only)
+    lookup = socket.getaddrinfo
+
+    def loopback_lookup(host, *args, **kwargs):  # no DNS query leaves the machine either
+        if host is None or _loopback(host.decode() if isinstance(host, bytes) else host):
+            return lookup(host, *args, **kwargs)
+        raise OSError(f"browser tests look up no host but this machine, not {host!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_lookup)
 
 
 # ---------------------------------------------------------------------------- browser

@@ -17,18 +17,18 @@ from __future__ import annotations
 NUMERIC: dict[str, tuple[str, str, str | None]] = {
     "00": ("q1", "0.25", None),  # 5 clicks among the 20 visitors: exact, nothing prints it
     "01": ("q4", "0.37", "+2.9% lift: power 0.37 with 30,000 per arm"),
-    "02": ("q7", "0.072", "reaches power 0.072"),
-    "03": ("q7", "0.00208", "upper bound +0.00208"),
+    "02": ("q9", "0.072", "reaches power 0.072"),
+    "03": ("q9", "0.00235", "(-inf, 0.00235)"),
     "04": ("q1", "-0.0225", "-0.1736 -0.1961     -0.0225"),
-    "05": ("q11", "0.94", "94% of EASE's recommendations"),
+    "05": ("q1", "0.94", "sparse (94 % empty here)"),
     "06": ("q8", "0.0606", "truth 0.0606"),
 }
 
 # notebook number -> a multiple-choice or decision exercise to answer with a wrong letter
 JUDGMENT: dict[str, str] = {
     "00": "q3",
-    "01": "q7",
-    "02": "q5",
+    "01": "q6",
+    "02": "q2",
     "03": "q3",
     "04": "q2",
     "05": "q4",
