@@ -179,6 +179,24 @@ def artifacts(request) -> Path:
 
 
 _USED = pytest.StashKey[bool]()
+_PENDING = pytest.StashKey[dict]()  # what is missing -> what to add (notebook_data's rows)
+
+
+@pytest.fixture(scope="session")
+def pending(request) -> Any:
+    """``pending(key, text)``: note a check that waits for a row in notebook_data.py.
+
+    Every such note is printed at the end of the run, in a section of its own,
+    whatever the test then does (skips, or runs with a fallback)."""
+    notes = request.config.stash.setdefault(_PENDING, {})
+
+    def note(key: str, text: str) -> str:
+        notes[key] = text
+        return text
+
+    return note
+
+
 _FAILED = pytest.StashKey[list]()
 RUN_TIMES = pytest.StashKey[dict]()  # notebook path -> seconds from Run All to idle
 
@@ -212,6 +230,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    notes = config.stash.get(_PENDING, {})
+    if notes:
+        terminalreporter.write_sep(
+            "-", f"browser tests: {len(notes)} pending row(s) in tests/browser/notebook_data.py"
+        )
+        for key in sorted(notes):
+            terminalreporter.write_line(f"PENDING {notes[key]}")
     times = config.stash.get(RUN_TIMES, {})
     if times:
         terminalreporter.write_sep("-", "browser: seconds from Run All to an idle kernel")

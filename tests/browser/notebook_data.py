@@ -1,14 +1,23 @@
 """What the browser tests try in each notebook, and the checks that fail on today's notebooks.
 
 The one place to update when a notebook's exercises are renumbered, when a
-new chapter lands (it needs a row in NUMERIC; JUDGMENT falls back to the
-chapter's first judgment question), or when a defect is fixed (its entry in
-KNOWN_DEFECTS then turns into a failure "XPASS(strict)": delete the entry).
+new chapter lands, or when a defect is fixed (its entry in KNOWN_DEFECTS then
+turns into a failure "XPASS(strict)": delete the entry).
+
+A new chapter (``notebooks/NN_*.ipynb``) is picked up by its file name: every
+check that needs no row runs on it at once. Until it has a row in NUMERIC,
+check 4 is *pending*: its two tests skip with a reason that starts with
+"PENDING", and the run ends with a "pending" section naming the row to add
+(also in the suite without a browser, from ``test_notebook_data.py``). Until
+it has a row in JUDGMENT, check 5 answers the chapter's first judgment
+question and the same section asks for a row that pins one.
 ``test_notebook_data.py`` checks, without a browser, that each row still names
 an exercise of the right kind and a value the solutions notebook really shows.
 """
 
 from __future__ import annotations
+
+import importlib
 
 # notebook number -> (exercise, the value exactly as the notebook shows it, the text that shows it)
 # The test types `<answer> = <value>` into the exercise's cell and runs it and its check,
@@ -55,3 +64,36 @@ CHECKS = (
 # Issue 17's defects (values as printed rejected, no percentage hint, frozen and stderr
 # progress bars in 05 and 06, "Not quite" in every solutions notebook) are fixed on main.
 KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
+
+
+def numeric_row_needed(number: str) -> str:
+    """What to add to NUMERIC for a notebook that has no row yet."""
+    return (
+        f"notebook {number} has no row in NUMERIC (tests/browser/notebook_data.py), so check 4 "
+        "(the value as printed gets ✅, the value x100 the percentage hint) does not run on it. "
+        f'Add  "{number}": ("qN", "<the value exactly as the notebook prints it>", '
+        '"<the printed text that shows it>"),  for a compute exercise whose answer is a '
+        "proportion between 0 and 1 (so that x100 reads as a percentage)"
+    )
+
+
+def judgment_row_needed(number: str, fallback: str | None) -> str:
+    """What to add to JUDGMENT for a notebook that has no row yet."""
+    now = (
+        f"check 5 answers its first judgment question, {fallback}"
+        if fallback
+        else "check 5 finds no multiple-choice or decision exercise to answer"
+    )
+    return (
+        f"notebook {number} has no row in JUDGMENT (tests/browser/notebook_data.py): {now}. "
+        f'Add  "{number}": "qM",  a multiple-choice or decision exercise with at least one '
+        "wrong letter"
+    )
+
+
+def first_judgment(number: str) -> str | None:
+    """The name of the chapter's first multiple-choice or decision exercise (None: it has none)."""
+    from xplab.workbook import MultipleChoice
+
+    module = importlib.import_module(f"xplab.exercises.nb{number}")
+    return next((k for k, v in vars(module).items() if isinstance(v, MultipleChoice)), None)
