@@ -157,7 +157,7 @@ def _errors(ran: Ran) -> list[str]:
         for out in cell.outputs:
             if out.output_type == "error":
                 found.append(_show(cell, f"error output: {out.text}"))
-            elif out.name == "stderr" and not progress_problems([out]):
+            elif out.name == "stderr":  # a pink box, a progress bar there too (also check 3)
                 found.append(_show(cell, f"stderr (a pink box): {out.text}"))
             elif "Error displaying widget" in out.text:
                 found.append(_show(cell, out.text))
