@@ -31,6 +31,8 @@ NUMERIC: dict[str, tuple[str, str, str | None]] = {
     "04": ("q1", "-0.0225", "-0.1736 -0.1961     -0.0225"),
     "05": ("q1", "0.94", "sparse (94 % empty here)"),
     "06": ("q8", "0.0606", "truth 0.0606"),
+    "07": ("q12", "0.1275", "all teams          400    0.1275"),
+    "08": ("q4", "0.534", "merged                 0.534"),
 }
 
 # notebook number -> a multiple-choice or decision exercise to answer with a wrong letter
@@ -42,6 +44,8 @@ JUDGMENT: dict[str, str] = {
     "04": "q2",
     "05": "q4",
     "06": "q3",
+    "07": "q3",
+    "08": "q2",
 }
 
 # the browser checks, by the names KNOWN_DEFECTS uses (test_lab.py)
@@ -63,13 +67,7 @@ CHECKS = (
 #     ("progress_bars", "05"): "issue 17: the stored outputs show tqdm bars frozen at 0 %",
 # Issue 17's defects (values as printed rejected, no percentage hint, frozen and stderr
 # progress bars in 05 and 06, "Not quite" in every solutions notebook) are fixed on main.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("no_errors", "06"): (
-        "the unanswered Q11 (a design exercise checked by recs.check_reranker) says "
-        '"🔁 Not quite … your re-ranker returned None" after Run All, not "Not attempted": '
-        "the checker calls the placeholder function, which returns None"
-    ),
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def numeric_row_needed(number: str) -> str:
