@@ -283,6 +283,12 @@ def test_chapters_guide_and_reference_link_each_other(site):
     assert {f"solutions/{c}.html" for c in chapters} <= guide
     assert {"guide/running-a-workshop.html", "guide/chapter-template.html"} <= guide
     assert "index.html" in guide
+    # each chapter's page in the guide, and from it the chapter itself
+    pages = sorted((ROOT / "guide").glob("[0-9][0-9]_*.md"))
+    assert pages and {f"guide/{p.stem}.html" for p in pages} <= guide
+    for page in pages:
+        if page.stem in chapters:
+            assert f"solutions/{page.stem}.html" in targets(f"guide/{page.stem}.html"), page.name
     assert "data/README.html" in targets("guide/running-a-workshop.html")
     assert "reference/xplab.calculators.html" in targets("reference/index.html")
     # the next chapter, and the sidebar's way into the reference from a chapter
