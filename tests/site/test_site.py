@@ -1,6 +1,6 @@
 """The course site (book/): staging, the offline and link checks, and a real build.
 
-The full site (`make site`) takes about a minute on two cores, more with every
+The full site (`make site`) takes one to two minutes on two cores, more with every
 chapter, so `make test` builds a subset with the same code: notebooks 00 and
 01 (the other chapters become one-line pages, so links to them resolve), the
 whole guide, the data page and the reference of `xplab.calculators`. `make
