@@ -350,3 +350,20 @@ def test_no_not_quite_in_the_solutions_html():
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
     assert "Not quite" not in body
     assert body.count("Correct</strong>") + body.count("**Correct**") >= 1
+
+
+# Design exercises whose answer is a function, checked by a checker (not by cases):
+# the workbook's placeholder (a function returning None) must read "not attempted".
+FUNCTION_DESIGNS = [("06", "q11")]
+
+
+@pytest.mark.parametrize(
+    ("chapter", "name"),
+    [pytest.param(c, n, marks=needs_data(c)) for c, n in FUNCTION_DESIGNS],
+)
+def test_an_unanswered_function_design_reads_not_attempted(chapter, name):
+    from xplab.workbook import Status
+
+    question = getattr(module(chapter), name)
+    assert question.check(lambda *args: None).status is Status.UNATTEMPTED
+    assert question.check(lambda *args: []).status is Status.INCORRECT
