@@ -124,7 +124,9 @@ def rewrite_links(text: str, source: Path, dest: Path, staged: set[Path], root: 
     notebook goes to the solution notebook, one to ``README.md`` to the landing
     page; a link to a staged file keeps its
     target (re-based when the page moved); a link to a repository file that is
-    not on the site keeps only its text. External links and anchors stay.
+    not on the site, or to a chapter notebook not in the repository yet (the
+    facilitator's page of a chapter being written), keeps only its text.
+    External links and anchors stay.
     """
 
     def fix(match: re.Match[str]) -> str:
@@ -139,11 +141,19 @@ def rewrite_links(text: str, source: Path, dest: Path, staged: set[Path], root: 
         if resolved in staged:
             rel = _relative(resolved, dest.parent)
             return f"[{label}]({rel}{'#' + anchor if anchor else ''})"
-        if (root / resolved).exists():
+        if (root / resolved).exists() or _coming_chapter(resolved):
             return label
         return match.group(0)  # a broken link stays broken, and the link check says so
 
     return _LINK.sub(fix, text)
+
+
+def _coming_chapter(path: Path) -> bool:
+    """A chapter notebook not in this repository yet (``solutions/NN_name.ipynb``): the
+    facilitator's page of a chapter being written links it before it lands."""
+    return (
+        path.parent == Path("solutions") and re.fullmatch(r"\d\d_\w+\.ipynb", path.name) is not None
+    )
 
 
 def _normalise(parts: tuple[str, ...]) -> list[str]:

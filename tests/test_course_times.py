@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from course_time import ROUND_TO, estimate
+from course_time import ROUND_TO, estimate, plan_minutes, sections
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -92,3 +92,42 @@ def test_the_estimate_counts_words_exercises_and_leaves_out_optional_parts(tmp_p
     # is the exercise's time; section 2 and the (Optional) paragraph with its code are out
     assert t.words == 1 + 400 + 6 + 1 + 200
     assert t.optional_words > 1600
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_the_sections_add_up_to_the_estimate(path):
+    t, parts = estimate(path), sections(path)
+    assert parts[0].title.startswith(path.name[:2])  # the scenario, under the notebook's title
+    assert sum(s.words for s in parts) == t.words
+    assert sum(s.optional_words for s in parts) == t.optional_words
+    for kind, n in t.exercises.items():
+        assert sum(s.exercises[kind] for s in parts) == n
+    assert sum(s.minutes for s in parts) == pytest.approx(t.minutes)
+
+
+def test_sections_split_the_count_at_level_1_and_2_headings(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# T\n\n" + "word " * 199),
+        nbformat.v4.new_code_cell("from xplab.exercises import nb00 as ex"),
+        nbformat.v4.new_markdown_cell("## 1 · One\n\n### Exercise 1\n\n" + "word " * 396),
+        nbformat.v4.new_code_cell("ctr = 0.25", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("ex.q1.check(ctr)"),
+        nbformat.v4.new_markdown_cell("## 2 · Optional: more\n\n" + "word " * 96),
+        nbformat.v4.new_code_cell("ex.q2.check(f)"),
+        nbformat.v4.new_code_cell("ex.q1.check(ctr)  # again: counted once"),
+    ]
+    path = tmp_path / "99_test.ipynb"
+    nbformat.write(nb, path)
+    one, two, three = sections(path)
+    assert (one.title, one.words) == ("T", 1 + 199 + 6)
+    # "1 · One" (the dot is no word), "Exercise 1", 396 words, the check cell; 3 minutes to do
+    assert (two.title, two.words, two.exercises["compute"]) == ("1 · One", 2 + 2 + 396 + 1, 1)
+    assert two.published == 5 and plan_minutes(two) == "5"
+    assert (three.words, three.exercises["compute"]) == (0, 0)
+    # nb00's q2 implements a function (6 minutes); the 99 words of the Optional section and
+    # the two check cells' 6 tokens (the second check of q1 adds words, not an exercise)
+    assert three.optional_exercises["implement"] == 1 and three.optional_words == 99 + 6
+    assert three.published_optional == 7 and plan_minutes(three) == "7 optional"

@@ -1,6 +1,6 @@
 """The course site (book/): staging, the offline and link checks, and a real build.
 
-The full site (`make site`) takes about a minute on two cores, more with every
+The full site (`make site`) takes one to two minutes on two cores, more with every
 chapter, so `make test` builds a subset with the same code: notebooks 00 and
 01 (the other chapters become one-line pages, so links to them resolve), the
 whole guide, the data page and the reference of `xplab.calculators`. `make
@@ -169,13 +169,18 @@ def test_links_point_at_the_staged_pages(tmp_path):
         "[web](https://example.org) [here](#top) ![img](notebooks/01_a.ipynb) [gone](nothing.md)"
     )
     guide = build_site.rewrite_links(
-        "[01](../solutions/01_a.ipynb) [data](../data/README.md) [map](../README.md)",
+        "[01](../solutions/01_a.ipynb) [data](../data/README.md) [map](../README.md) "
+        "[07](../solutions/07_coming.ipynb) [typo](../solutions/01-a.ipynb)",
         Path("guide/x.md"),
         Path("guide/x.md"),
         staged,
         tmp_path,
     )
-    assert guide == "[01](../solutions/01_a.ipynb) [data](../data/README.md) [map](../index.md)"
+    # a chapter not in the repository yet keeps its text; a malformed name stays broken
+    assert guide == (
+        "[01](../solutions/01_a.ipynb) [data](../data/README.md) [map](../index.md) "
+        "07 [typo](../solutions/01-a.ipynb)"
+    )
 
 
 def test_the_reference_covers_every_public_module():
@@ -283,6 +288,12 @@ def test_chapters_guide_and_reference_link_each_other(site):
     assert {f"solutions/{c}.html" for c in chapters} <= guide
     assert {"guide/running-a-workshop.html", "guide/chapter-template.html"} <= guide
     assert "index.html" in guide
+    # each chapter's page in the guide, and from it the chapter itself
+    pages = sorted((ROOT / "guide").glob("[0-9][0-9]_*.md"))
+    assert pages and {f"guide/{p.stem}.html" for p in pages} <= guide
+    for page in pages:
+        if page.stem in chapters:
+            assert f"solutions/{page.stem}.html" in targets(f"guide/{page.stem}.html"), page.name
     assert "data/README.html" in targets("guide/running-a-workshop.html")
     assert "reference/xplab.calculators.html" in targets("reference/index.html")
     # the next chapter, and the sidebar's way into the reference from a chapter
