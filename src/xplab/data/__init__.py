@@ -13,24 +13,36 @@ from .news import NewsReaders
 from .onboarding import OnboardingData, simulate_onboarding
 from .online_retail import RetailPurchases, clean_online_retail, load_online_retail
 from .organ_donations import load_organ_donations
+from .personalization import (
+    MODULES,
+    RetailHoldout,
+    RetailHomepage,
+    module_shares,
+    simulate_retail_holdout,
+)
 from .simulate import simulate_button_test
 
 __all__ = [
+    "MODULES",
     "ChecksumError",
     "DatasetUnavailableError",
     "MovieLens100K",
     "NewsReaders",
     "OnboardingData",
+    "RetailHoldout",
+    "RetailHomepage",
     "RetailPurchases",
     "clean_online_retail",
     "load_bbc_news",
     "load_movielens_100k",
     "load_online_retail",
     "load_organ_donations",
+    "module_shares",
     "simulate_button_test",
     "simulate_experiment_portfolio",
     "simulate_latency_rollout",
     "simulate_media_experiment",
     "simulate_onboarding",
+    "simulate_retail_holdout",
     "suspected_bots",
 ]
