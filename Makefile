@@ -14,7 +14,7 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # `git pull` never conflicts with them and course updates never overwrite them.
 MINE := my-workbook
 
-.PHONY: lab fresh test lint workbook notebooks bench lock clean
+.PHONY: lab fresh test lint workbook notebooks site bench lock clean
 
 lab: $(VENV)/.synced  ## copy the notebooks you do not have yet into my-workbook/, open the start page
 	$(BIN)/python -m xplab.workbook copy --source notebooks --to $(MINE)
@@ -43,6 +43,9 @@ workbook: $(VENV)/.synced  ## regenerate notebooks/ from solutions/
 notebooks: $(VENV)/.synced  ## re-execute every solution notebook, then regenerate the workbook
 	$(BIN)/python -m xplab.workbook execute solutions/[0-9][0-9]_*.ipynb
 	$(BIN)/python -m xplab.workbook build
+
+site: $(VENV)/.synced  ## build the course site into build/site/ (open build/site/index.html), then check it
+	$(BIN)/python book/build_site.py
 
 bench: $(VENV)/.synced  ## Monte Carlo validation and speed benchmarks (minutes)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -46,7 +46,7 @@ import xplab.assign
 import xplab.framework
 import xplab.longterm
 import xplab.progress
-from xplab import abtest, bandits, data, privacy, quasi, recs, segments, workbook
+from xplab import abtest, bandits, calculators, data, privacy, quasi, recs, segments, workbook
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
 
@@ -2449,6 +2449,101 @@ PROGRESS: dict[str, Spec] = {
     ),
 }
 
+# ============================================================================= xplab.calculators
+
+_POWER_KINDS = {
+    "baseline_rate": REAL,
+    "mde": REAL,
+    "alpha": REAL,
+    "power": REAL,
+    "relative": FLAG,
+    "n_per_group": REAL,
+}
+_POWER_EXTRA = {
+    "baseline_rate": {"above 1": 1.5},
+    "mde": {"treatment rate above 1": 0.95},
+    "power": {"at alpha": 0.05},
+    "n_per_group": {"zero": 0, "too small for any effect": 1.0},
+}
+_PEEK_KINDS = {
+    "n_looks": COUNT,
+    "alpha": REAL,
+    "method": CHOICE,
+    "effect": REAL,
+    "users_per_look": COUNT,
+    "n_experiments": COUNT,
+    "seed": SEED,
+}
+_PEEK_EXTRA = {
+    "n_looks": {"zero": 0, "above 200": 201},
+    "alpha": {"above 1": 1.5},
+    "users_per_look": {"one": 1},
+    "n_experiments": {"zero": 0, "above 200,000": 10**6},
+}
+_BANDIT_KINDS = {
+    "policy": CHOICE,
+    "means": ARRAY,
+    "epsilon": REAL,
+    "c": REAL,
+    "n_rounds": COUNT,
+    "n_runs": COUNT,
+    "seed": SEED,
+}
+_BANDIT_EXTRA = {
+    "means": {"one arm": [0.1], "above 1": [0.1, 1.5], "51 arms": [0.1] * 51},
+    "epsilon": {"above 1": 1.5, "negative": -0.1},
+    "c": {"zero": 0.0},
+    "n_rounds": {"zero": 0},
+    "n_runs": {"zero": 0, "above 100": 101},
+}
+_BANDIT_VALID = {"policy": "ucb1", "means": [0.1, 0.2], "n_rounds": 20, "n_runs": 1, "seed": 0}
+
+CALCULATORS: dict[str, Spec] = {
+    "power_plan": Spec(
+        calculators.power_plan,
+        {"baseline_rate": 0.1, "mde": 0.02, "n_per_group": 5_000},
+        {**_POWER_KINDS, "ratio": REAL, "alternative": CHOICE},
+        optional=("n_per_group",),
+        extra={**_POWER_EXTRA, "ratio": {"zero": 0.0}},
+    ),
+    "power_calculator": Spec(
+        calculators.power_calculator,
+        {"baseline_rate": 0.1, "mde": 0.05, "n_per_group": 5_000},
+        {**_POWER_KINDS, "treatment_share": REAL},
+        optional=("n_per_group",),
+        extra={
+            **_POWER_EXTRA,
+            "mde": {"treatment rate above 1": 10.0},
+            "treatment_share": {"one": 1.0, "zero": 0.0},
+        },
+    ),
+    "peeking_simulation": Spec(
+        calculators.peeking_simulation,
+        {"n_looks": 3, "n_experiments": 50, "seed": 0},
+        {**_PEEK_KINDS, "tau": REAL},
+        optional=("tau",),
+        extra={**_PEEK_EXTRA, "tau": {"zero": 0.0}},
+    ),
+    "peeking_simulator": Spec(
+        calculators.peeking_simulator,
+        {"n_looks": 3, "n_experiments": 50},
+        _PEEK_KINDS,
+        extra=_PEEK_EXTRA,
+    ),
+    "bandit_regret": Spec(
+        calculators.bandit_regret, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+    "bandit_playground": Spec(
+        calculators.bandit_playground, _BANDIT_VALID, _BANDIT_KINDS, extra=_BANDIT_EXTRA
+    ),
+}
+CALCULATORS_NOT_CALLED = {
+    "BanditRegret": "result class",
+    "PeekingSimulation": "result class",
+    "PowerPlan": "result class",
+    "Calculator": "the control panel the three wrappers above return; their rows check its values",
+}
+
 # ============================================================================= the tests
 
 # module name -> (module, table, not called (name -> why), pending names)
@@ -2465,6 +2560,7 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "framework": (xplab.framework, FRAMEWORK, FRAMEWORK_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
     "progress": (xplab.progress, PROGRESS, {}, set()),
+    "calculators": (calculators, CALCULATORS, CALCULATORS_NOT_CALLED, set()),
 }
 CASES: list[Case] = [c for name, (_, table, _, _) in TABLES.items() for c in cases(name, table)]
 ROWS = [(name, row) for name, (_, table, _, _) in TABLES.items() for row in table]
