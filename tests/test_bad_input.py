@@ -1188,6 +1188,13 @@ def _homepage_draw(**kwargs):
     return data.RetailHomepage(_SHARES, _SHOP_SEGMENTS).draw(**kwargs)
 
 
+def _holdout_true_effect(**kwargs):
+    sim = data.simulate_retail_holdout(
+        _SHOP, _SHOP_RETURNS, as_of="2011-09-01", n_users=200, seed=0
+    )
+    return sim.true_effect(**kwargs)
+
+
 def _homepage_policy_ctr(**kwargs):
     return data.RetailHomepage(_SHARES, _SHOP_SEGMENTS).policy_ctr(**kwargs)
 
@@ -1246,6 +1253,13 @@ DATA.update(
         "RetailHomepage.policy_ctr": Spec(
             _homepage_policy_ctr, {"policy": "segment"}, {"policy": CHOICE}
         ),
+        "RetailHoldout.true_effect": Spec(
+            _holdout_true_effect,
+            {"cap": 100.0},
+            {"cap": REAL},
+            optional=("cap",),
+            extra={"cap": {"zero": 0.0, "negative": -5.0}},
+        ),
         "simulate_retail_holdout": Spec(
             data.simulate_retail_holdout,
             {
@@ -1285,7 +1299,7 @@ DATA.update(
 )
 DATA_NOT_CALLED = {
     "MODULES": "constant: the homepage modules of RetailHomepage",
-    "RetailHoldout": "result class, built by simulate_retail_holdout",
+    "RetailHoldout": "result class, built by simulate_retail_holdout (true_effect has a row)",
     "ChecksumError": "exception class",
     "DatasetUnavailableError": "exception class",
     "MovieLens100K": "result class, built by load_movielens_100k",

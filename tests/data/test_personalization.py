@@ -147,6 +147,13 @@ def test_the_effects_are_what_was_asked():
     )
     assert u["revenue"].to_numpy()[~treated] == pytest.approx(base["revenue"].to_numpy()[~treated])
     assert sim.true_lift == pytest.approx(0.05 * base["revenue"][treated].mean())
+    assert sim.true_effect() == pytest.approx(sim.true_lift)
+    cap = float(base["revenue"].quantile(0.9))
+    capped = np.minimum(1.05 * base["revenue"][treated], cap) - np.minimum(
+        base["revenue"][treated], cap
+    )
+    assert sim.true_effect(cap=cap) == pytest.approx(capped.mean())
+    assert 0 < sim.true_effect(cap=cap) < sim.true_lift
     extra = u["returned"][treated].mean() - base["returned"][treated].mean()
     assert extra == pytest.approx(0.02, abs=0.005)
     ratio = u["products"][treated].sum() / base["products"][treated].sum()

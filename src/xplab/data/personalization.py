@@ -249,6 +249,8 @@ class RetailHomepage:
     segment_ctr : DataFrame
         Visit-weighted mean click probability per segment and module: the
         truth a per-segment policy can reach.
+    visit_share : Series
+        Each segment's share of the visits.
 
     Examples
     --------
@@ -318,6 +320,7 @@ class RetailHomepage:
             columns=pd.Index(MODULES, name="module"),
         )
         self._mass = mass
+        self.visit_share = pd.Series(mass, index=self.segment_ctr.index, name="visit share")
 
     def draw(self, n_rounds: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Contexts (one-hot segments) and click probabilities of ``n_rounds`` visits."""
@@ -359,7 +362,7 @@ class RetailHoldout(ResultMixin):
     ``opted_out``, ``pre_revenue``, ``revenue``, ``returned`` (0/1) and
     ``products``. ``true_lift`` is the mean revenue the personalisation added
     per user of the personalised arm (known here because the simulator knows
-    what each user would have spent without it).
+    what each user would have spent without it: ``counterfactual``).
     """
 
     _title: ClassVar[str] = "Simulated global holdout (Online Retail)"
@@ -369,6 +372,32 @@ class RetailHoldout(ResultMixin):
     opt_out_share: float
     true_lift: float
     users: pd.DataFrame = field(repr=False)
+    counterfactual: np.ndarray = field(repr=False)
+
+    def true_effect(self, cap: float | None = None) -> float:
+        """The mean effect on revenue per user of the personalised arm, with each
+        user's revenue capped at ``cap`` (None: uncapped, :attr:`true_lift`).
+
+        A capped metric has its own true effect, smaller than the uncapped one:
+        the revenue added above the cap does not count.
+
+        Examples
+        --------
+        >>> users = pd.DataFrame({"arm": ["holdout", "personalised", "personalised"],
+        ...                       "revenue": [50.0, 110.0, 22.0]})
+        >>> sim = RetailHoldout(3, 0.1, 0.1, 0.0, 11.0, users, np.array([50.0, 100.0, 20.0]))
+        >>> sim.true_effect(), sim.true_effect(cap=100.0)
+        (6.0, 1.0)
+        """
+        personalised = (self.users["arm"] == "personalised").to_numpy()
+        y1 = self.users["revenue"].to_numpy()[personalised]
+        y0 = self.counterfactual[personalised]
+        if cap is not None:
+            c = check_real(cap, name="cap")
+            if c <= 0:
+                raise ValueError(f"cap must be > 0, got {c}")
+            y1, y0 = np.minimum(y1, c), np.minimum(y0, c)
+        return float((y1 - y0).mean())
 
 
 def _customer_outcomes(
@@ -503,4 +532,5 @@ def simulate_retail_holdout(
         opt_out_share=s,
         true_lift=true_lift,
         users=users,
+        counterfactual=revenue0,
     )

@@ -94,7 +94,9 @@ def consented(frame: pd.DataFrame, opted_out: Iterable[Any], *, user: str) -> pd
         raise ValueError("opted_out holds a missing id (None or NaN)")
     ids = _canon_column(frame[user])
     known = np.array([i is not None for i in ids])
-    keep = known & ~np.isin(ids, np.array(sorted(out, key=str), dtype=object))
+    # a hash lookup: np.isin on arrays of Python strings compares them one pair at a
+    # time (seconds for 10⁵ rows and 10³ opt-outs)
+    keep = known & ~pd.Series(ids, dtype=object).isin(out).to_numpy()
     return pd.Series(keep, index=frame.index, name="consented")
 
 
