@@ -12,6 +12,12 @@ What it checks, each against a stated bound (the script exits 1 if any is missed
   (p = 0.10) and of a normal metric: mSPRT and the asymptotic confidence
   sequence ≤ 5 %; group-sequential designs (5 planned looks, O'Brien–Fleming
   and Pocock spending) 5 % ± 0.5 pp;
+* type-I error when looking after *every* observation from the first allowed
+  look (``min_n`` = 30 per arm, the default) up to 1,000 per arm: normal data
+  with τ = 0.1σ, σ, 3σ and 0/1 data at p = 0.1 and 0.5 with the same τ/σ, for
+  the mSPRT and for the confidence sequence (tuned at the N* whose mixing sd
+  equals τ, and at the default N* = 5,000): each ≤ 5 %; and, for contrast,
+  the same runs looking from n = 2 per arm (the former default);
 * power of each against the fixed-horizon z-test (one analysis at 10,000 per
   arm) at two effect sizes (reported, no bound), with the average sample size
   at stopping and the width of each interval at the last look relative to
@@ -40,7 +46,7 @@ from tqdm import tqdm
 
 from xplab._rng import as_generator
 from xplab.abtest import GroupStats, confidence_sequence, group_sequential_bounds, msprt_test
-from xplab.abtest.sequential import always_valid, sequential_rho
+from xplab.abtest.sequential import MIN_N, always_valid, sequential_rho
 
 SEED = 20_261_124
 ALPHA = 0.05
@@ -56,6 +62,10 @@ TAU_NORMAL = 0.04  # the same in sd units of the normal metric
 TUNING = 5_000  # GrowthBook's default
 GS_LOOKS = 5
 CHECK_PUBLIC = 20
+REPS_EVERY = 20_000  # A/A runs per design when looking after every observation
+N_EVERY = 1_000  # per arm
+CHUNK_EVERY = 1_000
+TAU_MULTS = (0.1, 1.0, 3.0)  # τ in units of the per-unit sd σ
 
 PUBLISHED_PEEK = {
     1: 0.050,
@@ -169,8 +179,8 @@ def run(rng: np.random.Generator, metric: str, effect: float, bar: tqdm) -> Outc
         }
         p_m, lo_m, up_m = always_valid(est, var, tau**2, ALPHA)
         p_cs, lo_cs, up_cs = always_valid(est, var, rho**2 * 2 * n * var, ALPHA)
-        hit["mSPRT"] = p_m <= ALPHA
-        hit["confidence sequence"] = p_cs <= ALPHA
+        hit["mSPRT"] = p_m < ALPHA
+        hit["confidence sequence"] = p_cs < ALPHA
         look_n = {
             "fixed horizon": np.array([N_MAX]),
             "GS O'Brien-Fleming": n[gs_idx],
@@ -220,6 +230,79 @@ def _public_agrees(n, m_c, v_c, m_t, v_t, p_m, lo_m, p_cs, tau) -> bool:
     return True
 
 
+# --------------------------------------------------------------------------- every observation
+
+
+def cs_tuning_for(tau_mult: float) -> float:
+    """N* at which the confidence sequence's mixing sd ρ·s equals τ = tau_mult·σ
+    (two equal arms: s² = N·V = 4σ², so τ = 2ρσ and ρ² = c/N*)."""
+    a = -2 * math.log(ALPHA)
+    return 4 * (a + math.log(a + 1)) / tau_mult**2
+
+
+def cumulative_arm(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running mean and sample variance of each row after every observation."""
+    n = np.arange(1, x.shape[1] + 1)
+    shifted = x - x[:, :1]
+    mean = np.cumsum(shifted, axis=1) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.maximum(np.cumsum(shifted**2, axis=1) - n * mean**2, 0.0) / (n - 1)
+    return mean + x[:, :1], var
+
+
+def every_observation(rng: np.random.Generator, bar: tqdm) -> list[tuple[str, str, float]]:
+    """Type-I error looking after every observation: (design, method, rate) per row,
+    for looks from MIN_N per arm (checked) and from n = 2 (reported)."""
+    designs = [("normal", None)] + [("binary", p) for p in (0.1, 0.5)]
+    rows: list[tuple[str, str, float]] = []
+    for kind, p in designs:
+        sigma = 1.0 if kind == "normal" else math.sqrt(p * (1 - p))
+        label = "normal" if kind == "normal" else f"0/1, p = {p}"
+        methods: dict[tuple[str, int], float] = {}
+        for tm in TAU_MULTS:
+            methods[(f"mSPRT τ = {tm:g}σ", 2)] = (tm * sigma) ** 2
+            methods[(f"CS, N* = {cs_tuning_for(tm):,.1f} (ρs = {tm:g}σ)", 3)] = cs_tuning_for(tm)
+        methods[("CS, N* = 5,000 (default)", 3)] = float(TUNING)
+        hits = {(name, first): 0 for (name, _) in methods for first in (MIN_N, 2)}
+        agree = True
+        for size in chunks(REPS_EVERY, CHUNK_EVERY):
+            if kind == "normal":
+                xc, xt = rng.standard_normal((2, size, N_EVERY))
+            else:
+                xc, xt = (rng.random((2, size, N_EVERY)) < p).astype(float)
+            (m_c, v_c), (m_t, v_t) = cumulative_arm(xc), cumulative_arm(xt)
+            for first in (MIN_N, 2):
+                sl = slice(first - 1, None)
+                n = np.arange(first, N_EVERY + 1)
+                est = (m_t - m_c)[:, sl]
+                var = (v_c[:, sl] + v_t[:, sl]) / n
+                for (name, code), value in methods.items():
+                    if code == 2:
+                        pv = always_valid(est, var, value, ALPHA)[0]
+                    else:
+                        rho2 = sequential_rho(ALPHA, value) ** 2
+                        pv = always_valid(est, var, rho2 * 2 * n * var, ALPHA)[0]
+                    hits[(name, first)] += int(np.sum(pv[:, -1] < ALPHA))
+                    if agree and first == MIN_N:  # one run through the public functions
+                        if code == 2:
+                            r = msprt_test(xc[0], xt[0], tau=math.sqrt(value))
+                        else:
+                            r = confidence_sequence(xc[0], xt[0], tuning_parameter=value)
+                        agree = np.allclose(r.p_values, pv[0], rtol=1e-9, atol=1e-300)
+            bar.update(1)
+        for (name, first), count in hits.items():
+            rows.append((f"{label}, {name}, looks from n = {first}", first, count / REPS_EVERY))
+        ROWS.append(
+            Row(
+                f"public functions = vectorised core (every observation, {label})",
+                "same" if agree else "differ",
+                "same",
+                agree,
+            )
+        )
+    return rows
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -234,7 +317,9 @@ def main() -> int:
         ("binary", 0.0120, "A/B +1.20 pp"),
     ]
     power_tables = []
-    with tqdm(total=len(PUBLISHED_PEEK) + chunks * len(designs), desc="bench_sequential") as bar:
+    every_chunks = 3 * math.ceil(REPS_EVERY / CHUNK_EVERY)
+    total = len(PUBLISHED_PEEK) + chunks * len(designs) + every_chunks
+    with tqdm(total=total, desc="bench_sequential") as bar:
         peeking(rng, bar)
         for metric, effect, label in designs:
             out = run(rng, metric, effect, bar)
@@ -260,6 +345,7 @@ def main() -> int:
                     out.agree,
                 )
             )
+        every = every_observation(rng, bar)
     print(
         f"\nxplab sequential testing benchmark (seed {SEED}; {REPS_PEEK:,} replicates for the "
         f"peeking table, {REPS:,} per design otherwise; α = {ALPHA}; looks every {BATCH} users "
@@ -267,6 +353,19 @@ def main() -> int:
         f"confidence sequence tuned at N = {TUNING:,}; group sequential: {GS_LOOKS} equal looks)\n"
     )
     ok = report(ROWS)
+    print(
+        f"\nType-I error looking after every observation up to {N_EVERY:,} per arm "
+        f"({REPS_EVERY:,} A/A runs per design; α = {ALPHA}; first look at min_n = {MIN_N} per "
+        "arm, the default, or at n = 2 for contrast)\n"
+    )
+    every_rows = []
+    for check, first, rate in every:
+        se = math.sqrt(max(rate * (1 - rate), 1e-12) / REPS_EVERY)
+        if first == MIN_N:
+            every_rows.append(Row(check, rate, f"≤ {ALPHA:.1%}", rate <= ALPHA, se))
+        else:
+            every_rows.append(Row(check, rate, "(before min_n)", None, se))
+    ok = report(every_rows) and ok
     print("\nPower against the fixed horizon (conversion p = 0.10, at most 10,000 per arm)\n")
     header = f"{'method':<22}" + "".join(
         f"  {'power ' + lab:>20}  {'n/arm at stop':>14}" for lab, _ in power_tables

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from xplab.assign import Layer, assign, hash_position, stratified
+from xplab.assign import Layer, assign, check_layers, check_ramp, hash_position, stratified
 
 
 def _ns(text: str) -> bytes:
@@ -384,6 +384,168 @@ def test_assign_with_layer_bad_input(kwargs, message):
     kwargs = {"experiment": "a", "layer": layer, **kwargs}
     with pytest.raises(ValueError, match=message):
         assign("u1", **kwargs)
+
+
+# ----------------------------------------------------------------------------- nested layers
+
+
+def _nested() -> tuple[Layer, Layer, Layer]:
+    top = Layer("top")
+    top.add("pricing", share=0.2)
+    top.add("shared", share=0.8, variants=("all",))
+    checkout = Layer("checkout", within=(top, "shared"))
+    checkout.add("button_color", share=0.5)
+    checkout.add("button_text", share=0.5)
+    search = Layer("search", within=(top, "shared"))
+    search.add("ranking", share=1.0)
+    return top, checkout, search
+
+
+def test_a_nested_layer_only_splits_its_slice():
+    top, checkout, search = _nested()
+    ids = [f"u{i}" for i in range(40_000)]
+    outer = top.assign(ids)["experiment"]
+    color = assign(ids, "button_color", layer=checkout)
+    ranking = search.assign(ids)["experiment"]
+    # the pricing slice meets no experiment of the nested layers
+    assert pd.Series(color)[outer.eq("pricing").to_numpy()].isna().all()
+    assert ranking[outer.eq("pricing")].isna().all()
+    # the nested layers overlap each other freely inside the shared slice
+    both = pd.Series(color).notna().to_numpy() & ranking.notna().to_numpy()
+    assert both.mean() == pytest.approx(0.4, abs=0.01)
+    assert np.mean(pd.Series(color).notna()) == pytest.approx(
+        checkout.share("button_color"), abs=0.01
+    )
+    assert checkout.share("button_color") == pytest.approx(0.4)
+    assert [(layer.name, name) for layer, name in checkout.path("button_text")] == [
+        ("checkout", "button_text"),
+        ("top", "shared"),
+    ]
+    assert "within=top/shared" in repr(checkout)
+
+
+def test_within_bad_input():
+    top = Layer("top")
+    top.add("shared", share=1.0)
+    with pytest.raises(ValueError, match=r"experiment 'other' is not in layer 'top'"):
+        Layer("x", within=(top, "other"))
+    with pytest.raises(TypeError, match=r"within must be a \(Layer, experiment name\) pair"):
+        Layer("x", within=top)  # type: ignore[arg-type]
+
+
+NEEDS = {"pricing": 5_000, "button_color": 15_000, "button_text": 15_000, "ranking": 30_000}
+RULES = {"apart": [("button_color", "button_text")], "alone": ["pricing"]}
+
+
+def test_check_layers_accepts_a_design_that_meets_every_requirement():
+    assert check_layers(list(_nested()), users=100_000, needs=NEEDS, **RULES) is None
+
+
+def test_check_layers_names_the_first_requirement_that_fails():
+    top, checkout, search = _nested()
+    # traffic: 100,000 × 0.4 × 0.5 = 20,000 per arm for each button test
+    message = check_layers([top, checkout, search], users=60_000, needs=NEEDS, **RULES)
+    assert message.startswith("'button_color' reaches 40 % of the 60,000 users: 12,000")
+    # a missing test, a test twice, a stray experiment
+    assert "'ranking' is in no layer" in check_layers([top, checkout], users=10**6, needs=NEEDS)
+    other = Layer("other")
+    other.add("ranking", share=0.5)
+    assert "is in 2 layers" in check_layers(
+        [top, checkout, search, other], users=10**6, needs=NEEDS
+    )
+    stray = Layer("stray")
+    stray.add("banner", share=0.5)
+    assert "holds 'banner', which is neither" in check_layers(
+        [top, checkout, search, stray], users=10**6, needs=NEEDS
+    )
+
+
+def test_check_layers_isolation_matches_the_assignments():
+    """What check_layers calls 'apart' never shares a unit; what it calls
+    overlapping does, on 40,000 hashed ids."""
+    ids = [f"u{i}" for i in range(40_000)]
+    flat = Layer("flat")
+    flat.add("pricing", share=0.2)
+    ui = Layer("ui")
+    ui.add("button_color", share=0.5)
+    ui.add("button_text", share=0.5)
+    search = Layer("search")
+    search.add("ranking", share=1.0)
+    # the buttons are apart; pricing overlaps everything when its layer is not a parent
+    assert check_layers([flat, ui, search], users=10**6, needs=NEEDS, **RULES).startswith(
+        "'pricing' must run alone, but 'button_color'"
+    )
+    in_pricing = flat.assign(ids)["experiment"].eq("pricing").to_numpy()
+    in_color = ui.assign(ids)["experiment"].eq("button_color").to_numpy()
+    in_text = ui.assign(ids)["experiment"].eq("button_text").to_numpy()
+    assert (in_pricing & in_color).any() and not (in_color & in_text).any()
+    # two interacting tests in different layers overlap, and are reported
+    split = Layer("text_layer")
+    split.add("button_text", share=1.0)
+    ui_only = Layer("ui2")
+    ui_only.add("button_color", share=1.0)
+    top, _, search2 = _nested()
+    msg = check_layers(
+        [top, ui_only, split, search2], users=10**6, needs=NEEDS, apart=RULES["apart"]
+    )
+    assert msg.startswith("'button_color' and 'button_text' can reach the same users")
+
+
+def test_check_layers_bad_input():
+    top, checkout, search = _nested()
+    with pytest.raises(TypeError, match="layers must be a non-empty list"):
+        check_layers(top, users=10, needs=NEEDS)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"'banner' \(in apart or alone\) is not one of"):
+        check_layers([top, checkout, search], users=10, needs=NEEDS, alone=["banner"])
+    with pytest.raises(TypeError, match="apart must hold pairs"):
+        check_layers([top], users=10, needs=NEEDS, apart=[("a", "b", "c")])
+
+
+# ----------------------------------------------------------------------------- ramps
+
+
+def test_check_ramp_accepts_a_sound_ramp():
+    plan = [(0.05, 4), (0.25, 1), (0.5, 1), (1.0, 14)]
+    assert check_ramp(plan, daily_units=5_000, test_days=14, max_ramp_days=7) is None
+
+
+@pytest.mark.parametrize(
+    ("plan", "start"),
+    [
+        ([(0.2, 3), (1.0, 14)], "step 1 (20 % for 3 days) exposes 20 % at once"),
+        ([(0.05, 4), (0.05, 2), (1.0, 14)], "step 2 (5 % for 2 days) does not raise"),
+        ([(0.05, 4), (0.5, 14)], "the last step enrols 50 %"),
+        ([(0.05, 4), (1.0, 7)], "the last step lasts 7 days, shorter than the 14-day test"),
+        ([(0.05, 1), (1.0, 14)], "step 1 (5 % for 1 day) ends with 250 units enrolled"),
+        ([(0.05, 0), (1.0, 14)], "step 1 (5 % for 0 days) lasts no whole day"),
+        ([(1.0, 14)], "the plan has no ramp"),
+        ([(0.01, 17), (1.0, 14)], "the ramp-up takes 17 days before the test, more than 7"),
+    ],
+)
+def test_check_ramp_names_the_first_requirement_that_fails(plan, start):
+    message = check_ramp(plan, daily_units=5_000, test_days=14, max_ramp_days=7)
+    assert message is not None and message.startswith(start), message
+
+
+def test_check_ramp_srm_power_is_what_it_says():
+    """At the number of units check_ramp asks for, the chi-square SRM test detects
+    a 25 % loss of treatment units about 80 % of the time (20,000 simulated checks)."""
+    message = check_ramp([(0.01, 1), (1.0, 14)], daily_units=5_000, test_days=14)
+    needed = int(message.rsplit("needs ", 1)[1].replace(",", ""))
+    rng = np.random.default_rng(3)
+    # the units that are logged: treatment keeps 75 % of its half
+    share = 0.5 * 0.75 / (1 - 0.5 * 0.25)
+    treated = rng.binomial(needed, share, size=20_000)
+    chi2 = (treated - needed / 2) ** 2 / (needed / 2) * 2
+    detected = stats.chi2.sf(chi2, 1) < 0.001
+    assert detected.mean() == pytest.approx(0.8, abs=0.015)
+
+
+def test_check_ramp_bad_input():
+    with pytest.raises(TypeError, match=r"steps\[0\] must be a \(coverage, days\) pair"):
+        check_ramp([0.05, 1.0], daily_units=100, test_days=14)
+    with pytest.raises(ValueError, match="coverage"):
+        check_ramp([(1.5, 1)], daily_units=100, test_days=14)
 
 
 # ----------------------------------------------------------------------------- stratified

@@ -65,6 +65,11 @@ _C = [0.2, -0.5, 1.1, 0.4, -0.3, 0.9, 0.0, 0.6, -1.2, 0.3]
 _T = [0.5, 0.1, 1.4, 0.2, 0.8, -0.1, 1.0, 0.7, 0.4, 1.3]
 _CUPED_C = GroupStats.from_arrays([2.0, 3.5, 1.0, 4.0, 2.5], covariate=[1.0, 3.0, 0.5, 3.5, 2.0])
 _CUPED_T = GroupStats.from_arrays([3.0, 4.0, 2.5, 5.5, 3.0], covariate=[1.5, 3.0, 1.0, 4.0, 2.0])
+_CUPED_X = np.random.default_rng(7).normal(10.0, 2.0, (2, 200))
+_CUPED_Y = _CUPED_X + np.random.default_rng(8).normal(0.0, 1.0, (2, 200))
+_CUPED_BIG = [
+    GroupStats.from_arrays(y, covariate=x) for y, x in zip(_CUPED_Y, _CUPED_X, strict=True)
+]
 _NI_C = GroupStats.from_counts(495, 500)
 _NI_T = GroupStats.from_counts(494, 500)
 _PRIMARY = abtest.proportion_test(400, 1000, 440, 1000)
@@ -269,26 +274,57 @@ ABTEST: dict[str, Spec] = {
     ),
     "confidence_sequence": Spec(
         abtest.confidence_sequence,
-        {"control": _C, "treatment": _T, "looks": [5, 10]},
+        {"control": _C, "treatment": _T, "looks": [5, 10], "min_n": 5},
         {
             "control": ARRAY,
             "treatment": ARRAY,
             "looks": ARRAY,
             "alpha": REAL,
             "tuning_parameter": REAL,
+            "min_n": COUNT,
         },
         optional=("looks",),
         extra={
-            "looks": {"beyond the data": [5, 20], "decreasing": [10, 5], "fractions": [2.5, 10]},
+            "looks": {
+                "beyond the data": [5, 20],
+                "decreasing": [10, 5],
+                "fractions": [2.5, 10],
+                "before min_n": [3, 10],
+            },
             "tuning_parameter": {"zero": 0.0},
+            "min_n": {"one": 1, "above the looks": 6},
         },
     ),
     "msprt_test": Spec(
         abtest.msprt_test,
-        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10]},
-        {"control": ARRAY, "treatment": ARRAY, "tau": REAL, "looks": ARRAY, "alpha": REAL},
+        {"control": _C, "treatment": _T, "tau": 0.2, "looks": [5, 10], "min_n": 5},
+        {
+            "control": ARRAY,
+            "treatment": ARRAY,
+            "tau": REAL,
+            "looks": ARRAY,
+            "alpha": REAL,
+            "min_n": COUNT,
+        },
         optional=("looks",),
-        extra={"tau": {"zero": 0.0, "negative": -0.1}, "looks": {"beyond the data": [5, 20]}},
+        extra={
+            "tau": {"zero": 0.0, "negative": -0.1},
+            "looks": {"beyond the data": [5, 20], "before min_n": [3, 10]},
+            "min_n": {"one": 1, "above the looks": 6},
+        },
+    ),
+    # two constant arms that differ: zero variance, a clear error (not "no evidence")
+    "msprt_test [constant treatment]": Spec(
+        abtest.msprt_test,
+        {"control": _C, "treatment": [1.0] * 10, "tau": 0.2, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
+    ),
+    "confidence_sequence [constant treatment]": Spec(
+        abtest.confidence_sequence,
+        {"control": _C, "treatment": [1.0] * 10, "min_n": 5},
+        {"control": OTHER},
+        extra={"control": {"constant, differs from treatment": [0.0] * 10}},
     ),
     "group_sequential_bounds": Spec(
         abtest.group_sequential_bounds,
@@ -304,11 +340,33 @@ ABTEST: dict[str, Spec] = {
     ),
     "cuped_test": Spec(
         abtest.cuped_test,
-        {"control": _CUPED_C, "treatment": _CUPED_T},
-        {"control": OTHER, "treatment": OTHER, "alpha": REAL, "alternative": CHOICE},
+        {"control": _CUPED_C, "treatment": _CUPED_T, "balance_alpha": 0.001},
+        {
+            "control": OTHER,
+            "treatment": OTHER,
+            "alpha": REAL,
+            "alternative": CHOICE,
+            "balance_alpha": REAL,
+        },
+        optional=("balance_alpha",),
         extra={
             "control": {**NOT_A_STATS, "no covariate": GroupStats.from_arrays(X)},
             "treatment": {**NOT_A_STATS, "no covariate": GroupStats.from_arrays(X)},
+            "balance_alpha": {"zero": 0.0, "one": 1.0},
+        },
+    ),
+    # a covariate recorded differently in one arm gives a confident wrong estimate
+    "cuped_test [covariate]": Spec(
+        abtest.cuped_test,
+        {"control": _CUPED_BIG[0], "treatment": _CUPED_BIG[1]},
+        {"control": OTHER},
+        extra={
+            "control": {
+                "covariate filled with 0": GroupStats.from_arrays(
+                    _CUPED_Y[0], covariate=np.zeros(200)
+                ),
+                "covariate ×100": GroupStats.from_arrays(_CUPED_Y[0], covariate=100 * _CUPED_X[0]),
+            }
         },
     ),
     "noninferiority_test": Spec(
@@ -325,7 +383,7 @@ ABTEST: dict[str, Spec] = {
             # raw arrays are valid arms (they become GroupStats)
             "control": {k: v for k, v in NOT_A_STATS.items() if k != "array"},
             "treatment": {k: v for k, v in NOT_A_STATS.items() if k != "array"},
-            "margin": {"zero": 0.0, "negative": -0.01},
+            "margin": {"zero": 0.0, "negative": -0.01, "5 on a rate": 5.0, "1 on a rate": 1.0},
         },
     ),
     "poststratified_test": Spec(
@@ -359,7 +417,12 @@ ABTEST: dict[str, Spec] = {
         {"primary": _PRIMARY, "guardrails": {"crash-free": _GUARD}, "primary_name": "retention"},
         {"primary": OTHER, "guardrails": OTHER, "primary_name": TEXT, "higher_is_better": FLAG},
         extra={
-            "primary": {"None": None, "a number": 0.03, "a dict": {"p_value": 0.03}},
+            "primary": {
+                "None": None,
+                "a number": 0.03,
+                "a dict": {"p_value": 0.03},
+                "a non-inferiority result": _GUARD,
+            },
             "guardrails": {
                 "a list": [_GUARD],
                 "not a noninferiority result": {"crash-free": _PRIMARY},
@@ -392,6 +455,7 @@ ABTEST: dict[str, Spec] = {
             "mde": {"zero": 0.0},
             "sample_size_per_arm": {"zero": 0},
             "standard_deviation": {"zero": 0.0},
+            "power": {"at alpha": 0.05, "below alpha": 0.03, "one": 1.0},
         },
     ),
     "GroupStats.from_arrays": Spec(
@@ -400,6 +464,7 @@ ABTEST: dict[str, Spec] = {
         {"y": ARRAY, "covariate": ARRAY, "denominator": ARRAY},
         paired=[("y", "covariate"), ("y", "denominator")],
         optional=("covariate", "denominator"),
+        extra={"denominator": {"negative": [3.0, -4.0, 6.0, 5.0]}},
     ),
     "GroupStats.from_counts": Spec(
         GroupStats.from_counts, {"successes": 10, "n": 100}, {"successes": COUNT, "n": COUNT}
@@ -578,8 +643,16 @@ ASSIGN: dict[str, Spec] = {
     "Layer": Spec(
         Layer,
         {"name": "ui"},
-        {"name": TEXT, "n_buckets": COUNT, "salt": TEXT},
-        extra={"n_buckets": {"zero": 0}},
+        {"name": TEXT, "n_buckets": COUNT, "salt": TEXT, "within": OTHER},
+        extra={
+            "n_buckets": {"zero": 0},
+            "within": {
+                "a layer alone": _layer("top"),
+                "a slice not in the layer": (_layer("top"), "b"),
+                "a name first": ("a", _layer("top")),
+                "a triple": (_layer("top"), "a", "b"),
+            },
+        },
         valid_here={"salt": NAME_OK},
     ),
     "Layer.add": Spec(
@@ -595,6 +668,80 @@ ASSIGN: dict[str, Spec] = {
     ),
     "Layer.assign": Spec(
         _layer_assign, {"unit_id": ["u1"]}, {"unit_id": OTHER}, extra={"unit_id": UNIT_IDS}
+    ),
+    "check_layers": Spec(
+        xplab.assign.check_layers,
+        {
+            "layers": [_layer()],
+            "users": 1_000,
+            "needs": {"a": 100},
+            "apart": [("a", "a")],
+            "alone": ["a"],
+        },
+        {"layers": OTHER, "users": COUNT, "needs": OTHER, "apart": OTHER, "alone": OTHER},
+        extra={
+            "layers": {"None": None, "a layer alone": _layer(), "empty": [], "a name": ["ui"]},
+            "users": {"zero": 0},
+            "needs": {
+                "None": None,
+                "empty": {},
+                "a list": ["a"],
+                "fraction": {"a": 10.5},
+                "negative": {"a": -1},
+                "empty name": {"": 10},
+            },
+            "apart": {
+                "None": None,
+                "bare string": "ab",
+                "a triple": [("a", "a", "a")],
+                "unknown test": [("a", "zz")],
+            },
+            "alone": {"None": None, "bare string": "a", "unknown test": ["zz"]},
+        },
+    ),
+    "check_ramp": Spec(
+        xplab.assign.check_ramp,
+        {
+            "steps": [(0.05, 4), (1.0, 14)],
+            "daily_units": 5_000,
+            "test_days": 14,
+            "max_first": 0.05,
+            "detect_loss": 0.25,
+            "treatment_share": 0.5,
+            "srm_threshold": 0.001,
+            "power": 0.8,
+            "max_ramp_days": 7,
+        },
+        {
+            "steps": OTHER,
+            "daily_units": COUNT,
+            "test_days": COUNT,
+            "max_first": REAL,
+            "detect_loss": REAL,
+            "treatment_share": REAL,
+            "srm_threshold": REAL,
+            "power": REAL,
+            "max_ramp_days": COUNT,
+        },
+        extra={
+            "steps": {
+                "None": None,
+                "empty": [],
+                "bare pairs": [0.05, 1.0],
+                "a triple": [(0.05, 1, 2)],
+                "coverage above 1": [(1.5, 2)],
+                "fractional days": [(0.05, 1.5), (1.0, 14)],
+                "text coverage": [("5%", 2)],
+            },
+            "daily_units": {"zero": 0},
+            "test_days": {"zero": 0},
+            "max_first": {"above 1": 1.5},
+            "detect_loss": {"zero": 0.0, "one": 1.0},
+            "treatment_share": {"zero": 0.0},
+            "srm_threshold": {"zero": 0.0},
+            "power": {"one": 1.0},
+        },
+        optional=("max_ramp_days",),
     ),
 }
 ASSIGN_NOT_CALLED: dict[str, str] = {}
@@ -614,10 +761,14 @@ def _panel() -> pd.DataFrame:
     df["w"] = 1.0 + df["u"] % 3
     df["y"] = rng.normal(size=len(df)) + df["d"]
     df["label"] = "x"
+    df["date"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(7 * df["t"], "D")
+    df["g_date"] = pd.Timestamp("2026-01-19") + pd.to_timedelta(0 * df["t"], "D")
     return df
 
 
 PANEL = _panel()
+# dates would be read as nanosecond counts: refused with the conversion to period numbers
+DATES = {"time": {"dates": "date"}, "first_treated": {"dates": "g_date"}}
 PANEL_KINDS = {"df": FRAME, "outcome": COLUMN, "unit": COLUMN, "time": COLUMN}
 PANEL_KW = {"df": PANEL, "outcome": "y", "unit": "u", "time": "t"}
 TEXT_COLUMN = {"text column": "label"}
@@ -641,7 +792,11 @@ QUASI: dict[str, Spec] = {
             "alternative": CHOICE,
         },
         optional=("cluster", "weights"),
-        extra={"outcome": TEXT_COLUMN, "weights": {"negative": "y"}},
+        extra={
+            "outcome": TEXT_COLUMN,
+            "weights": {"negative": "y"},
+            "treatment": {"constant within units": "treated", "same for all units": "post"},
+        },
     ),
     "event_study": Spec(
         quasi.event_study,
@@ -656,6 +811,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "ref": {"None": None, "string": "-1", "fraction": -1.5, "outside the window": -5},
             "window": {
@@ -680,6 +836,7 @@ QUASI: dict[str, Spec] = {
         },
         optional=("cluster",),
         extra={
+            **DATES,
             "outcome": TEXT_COLUMN,
             "fake_times": {"bare int": 1, "strings": ["1"], "outside the panel": [9]},
             "n_assignments": {"zero": 0},
@@ -692,10 +849,11 @@ QUASI: dict[str, Spec] = {
             **PANEL_KINDS,
             "first_treated": COLUMN,
             "control_group": CHOICE,
+            "base_period": CHOICE,
             "alpha": REAL,
             "alternative": CHOICE,
         },
-        extra={"outcome": TEXT_COLUMN},
+        extra={**DATES, "outcome": TEXT_COLUMN},
     ),
 }
 QUASI_NOT_CALLED = {
@@ -750,6 +908,23 @@ CONTEXTS = {
 }
 N_ARMS = {"n_arms": COUNT, "seed": SEED}
 N_ARMS_EXTRA = {"n_arms": {"zero": 0}}
+
+
+class _BadArm:
+    """A policy whose select returns a topic name instead of an arm index."""
+
+    n_arms = 2
+
+    def select(self, context: Any = None) -> Any:
+        return "business"
+
+    def update(self, arm: Any, reward: Any, context: Any = None) -> None:
+        pass
+
+
+_UNIFORM_LOG = np.random.default_rng(5).integers(2, size=2000)
+_LOG_REWARDS = np.random.default_rng(6).random(2000).round()
+_SKEWED_LOG = (np.random.default_rng(7).random(2000) < 0.2).astype(int)  # arm 0 four times in five
 
 BANDITS: dict[str, Spec] = {
     "Policy": Spec(bandits.Policy, {"n_arms": 2}, N_ARMS, extra=N_ARMS_EXTRA),
@@ -843,11 +1018,25 @@ BANDITS: dict[str, Spec] = {
             "arms": [0, 1, 1, 0, 1, 0, 0, 1],
             "rewards": [0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
         },
-        {"policy": OTHER, "arms": OTHER, "rewards": ARRAY, "contexts": OTHER, "alpha": REAL},
+        {
+            "policy": OTHER,
+            "arms": OTHER,
+            "rewards": ARRAY,
+            "contexts": OTHER,
+            "propensities": ARRAY,
+            "estimator": CHOICE,
+            "allow_nonuniform": FLAG,
+            "alpha": REAL,
+        },
         paired=[("arms", "rewards")],
-        optional=("contexts",),
+        optional=("contexts", "propensities", "estimator"),
         extra={
-            "policy": {"None": None, "a string": "ucb"},
+            "policy": {"None": None, "a string": "ucb", "select returns a string": _BadArm()},
+            "propensities": {
+                "zero": [0.5, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+                "above 1": [0.5, 1.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+                "two values": [0.5, 0.5],
+            },
             "arms": {
                 "None": None,
                 "fractions": [0, 0.5, 1, 0, 1, 0, 0, 1],
@@ -858,9 +1047,17 @@ BANDITS: dict[str, Spec] = {
             "contexts": {"wrong rows": np.ones((3, 2)), "strings": [["a"]] * 8},
         },
     ),
+    # a log whose logger favoured arm 0: replay would be biased, so it is refused
+    "replay_evaluate [log]": Spec(
+        bandits.replay_evaluate,
+        {"policy": bandits.EpsilonGreedy(2, seed=0), "arms": _UNIFORM_LOG, "rewards": _LOG_REWARDS},
+        {"arms": OTHER},
+        extra={"arms": {"non-uniform": _SKEWED_LOG}},
+    ),
 }
 BANDITS_NOT_CALLED = {
     "Environment": "a Protocol: the shape environments follow, never instantiated",
+    "PolicyProtocol": "a Protocol: the shape policies follow, never instantiated",
     "ReplayResult": "result class",
     "SimulationResult": "result class",
 }
@@ -873,11 +1070,13 @@ def _longterm_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     hist = pd.DataFrame({"s1": rng.normal(size=30), "s2": rng.binomial(1, 0.4, 30)})
     hist["y"] = 0.5 * hist["s1"] + hist["s2"] + rng.normal(size=30)
     hist["label"] = "x"
+    hist["constant"] = 1.0
     exp = pd.DataFrame(
         {
             "s1": rng.normal(size=20),
             "s2": rng.binomial(1, 0.4, 20),
             "variant": ["control", "treatment"] * 10,
+            "label": "x",
         }
     )
     return hist, exp
@@ -897,8 +1096,12 @@ LONGTERM: dict[str, Spec] = {
             "alpha": REAL,
         },
         extra={
-            "surrogates": {"repeated": ["s1", "s1"], "the outcome": ["s1", "y"]},
-            "outcome": {"text column": "label"},
+            "surrogates": {
+                "repeated": ["s1", "s1"],
+                "the outcome": ["s1", "y"],
+                "a text column": ["s1", "label"],
+            },
+            "outcome": {"text column": "label", "constant": "constant"},
         },
     ),
     "holdout_plan": Spec(
@@ -921,7 +1124,15 @@ LONGTERM: dict[str, Spec] = {
             "holdout_share": {"zero": 0.0, "one": 1.0},
             "mde": {"zero": 0.0},
             "daily_users": {"zero": 0},
+            "power": {"at alpha": 0.05, "below alpha": 0.03},
         },
+    ),
+    # a mean metric: the power check must hold on this path too
+    "holdout_plan [sd]": Spec(
+        xplab.longterm.holdout_plan,
+        {"mde": 0.5, "daily_users": 1000, "sd": 4.0},
+        {"sd": REAL, "alpha": REAL, "power": REAL},
+        extra={"sd": {"zero": 0.0}, "power": {"at alpha": 0.05, "below alpha": 0.03}},
     ),
 }
 LONGTERM_NOT_CALLED = {"HoldoutPlan": "result class", "SurrogateIndexResult": "result class"}
@@ -1329,6 +1540,16 @@ ARTICLES = pd.DataFrame(
 TFIDF = recs.TfidfRecommender(min_df=1).fit(ARTICLES)
 POPULARITY = pd.Series([3.0, 1.0], index=["s1", "t1"])
 CLICKS = pd.DataFrame({"article_id": ["b1", "s1", "s1"], "timestamp": [10, 0, 10]})
+
+_RERANK_CANDS = pd.DataFrame(
+    {"item_id": ["a", "b", "c"], "score": [0.9, 0.5, 0.4], "topic": ["x", "x", "y"]}
+)
+
+
+def _top_k(candidates: pd.DataFrame, similarity: Any, k: int) -> list[Any]:
+    return candidates["item_id"].head(k).tolist()
+
+
 SIM = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.1], [0.5, 0.1, 1.0]])
 HISTORY = {
     "None": None,
@@ -1730,6 +1951,7 @@ RECS: dict[str, Spec] = {
         {"duplicate_threshold": 0.8, "min_df": 1},
         {"duplicate_threshold": REAL, "min_df": COUNT},
         extra={"duplicate_threshold": {"zero": 0.0, "above 1": 1.5}, "min_df": {"zero": 0}},
+        valid_here={"duplicate_threshold": {"None": "None switches the near-duplicate filter off"}},
     ),
     "TfidfRecommender.fit": Spec(
         lambda articles: recs.TfidfRecommender(min_df=1).fit(articles),
@@ -1751,9 +1973,17 @@ RECS: dict[str, Spec] = {
     ),
     "TfidfRecommender.similar": Spec(
         TFIDF.similar,
-        {"article_id": "s1", "k": 2},
-        {"article_id": OTHER, **K},
-        extra={"article_id": {"None": None, "unknown": "zz", "a list": ["s1"]}, **K_EXTRA},
+        {"article_ids": "s1", "k": 2},
+        {"article_ids": OTHER, **K},
+        extra={
+            "article_ids": {
+                "None": None,
+                "unknown": "zz",
+                "empty list": [],
+                "unknown in a list": ["s1", "zz"],
+            },
+            **K_EXTRA,
+        },
     ),
     "HybridRecommender": Spec(
         recs.HybridRecommender,
@@ -1808,6 +2038,41 @@ RECS: dict[str, Spec] = {
             "similarity": MATRIX,
             "lambda_": {"above 1": 1.2},
             "k": {"zero": 0, "above the candidates": 4},
+        },
+    ),
+    "check_reranker": Spec(
+        recs.check_reranker,
+        {
+            "rerank": _top_k,
+            "candidate_lists": [(_RERANK_CANDS, np.eye(3))],
+            "k": 2,
+            "max_per_topic": 1,
+            "duplicate_threshold": 0.8,
+            "min_relevance": 0.9,
+        },
+        {
+            "rerank": OTHER,
+            "candidate_lists": OTHER,
+            "k": COUNT,
+            "max_per_topic": COUNT,
+            "duplicate_threshold": REAL,
+            "min_relevance": REAL,
+        },
+        extra={
+            "rerank": {"None": None, "a list": ["a", "b"]},
+            "candidate_lists": {
+                "None": None,
+                "empty": [],
+                "a frame": _RERANK_CANDS,
+                "no topic": [(_RERANK_CANDS.drop(columns="topic"), np.eye(3))],
+                "wrong similarity": [(_RERANK_CANDS, np.eye(2))],
+                "cannot be filled": [(_RERANK_CANDS.assign(topic="x"), np.eye(3))],
+                "a bare pair": (_RERANK_CANDS, np.eye(3)),
+            },
+            "k": {"zero": 0},
+            "max_per_topic": {"zero": 0},
+            "duplicate_threshold": {"above 1": 1.5},
+            "min_relevance": {"negative": -0.1},
         },
     ),
     "list_diversity": Spec(

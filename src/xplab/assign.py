@@ -30,8 +30,15 @@ those two collided; version 2 changes every assignment relative to version 1
 Experiments with different names land each unit independently. A
 :class:`Layer` goes further: experiments in one layer share its traffic and
 are mutually exclusive (each owns a range of the layer's buckets), while
-experiments in different layers are independent. :func:`stratified` balances
-a fixed list of units within strata (power users / others) by permuted blocks.
+experiments in different layers are independent. A layer can also be nested
+*within* one experiment of another layer (Tang et al., "Overlapping experiment
+infrastructure", KDD 2010, call such a slice a domain): it then splits only the
+units of that slice, so a slice can be kept apart from every experiment of the
+nested layers. :func:`check_layers` checks a set of layers against the tests
+they must hold (isolation where needed, traffic for each test's sample size).
+:func:`stratified` balances a fixed list of units within strata (power users /
+others) by permuted blocks, and :func:`check_ramp` checks a coverage ramp-up
+plan (small first step, an SRM check with enough users at every step).
 """
 
 from __future__ import annotations
@@ -47,10 +54,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
 
 from ._validate import check_count, check_probability
 
-__all__ = ["Layer", "assign", "hash_position", "stratified"]
+__all__ = ["Layer", "assign", "check_layers", "check_ramp", "hash_position", "stratified"]
 
 _TAG = b"xplab.assign.v2"
 _MAX_EXACT_FLOAT = 2**53  # above it, a float no longer holds every integer exactly
@@ -398,6 +406,14 @@ class Layer:
     whatever the names of their experiments, so a unit can be in one
     experiment per layer.
 
+    ``within=(parent, experiment)`` nests the layer in one experiment of
+    another layer: only the units ``parent`` puts in ``experiment`` enter the
+    nested layer's buckets (the buckets still come from the nested layer's
+    own hash); every other unit is outside all of its experiments. A slice
+    such as ``parent.add("shared", share=0.8, variants=("all",))`` then
+    carries the nested layers, and the rest of ``parent`` is kept apart from
+    all of their experiments.
+
     Examples
     --------
     >>> ui = Layer("checkout_ui")
@@ -407,25 +423,80 @@ class Layer:
     ('button_color', 'control')
     >>> ui.assign("user_8")  # in the 20 % of traffic no experiment uses
     (None, None)
+
+    A slice of traffic that no other experiment touches: the pricing test
+    takes 20 % of a top layer, and the checkout layer lives in the other 80 %.
+
+    >>> top = Layer("top")
+    >>> top.add("pricing", share=0.2)
+    >>> top.add("shared", share=0.8, variants=("all",))
+    >>> checkout = Layer("checkout", within=(top, "shared"))
+    >>> checkout.add("button_color", share=0.5)
+    >>> round(checkout.share("button_color"), 2)
+    0.4
     """
 
-    def __init__(self, name: str, *, n_buckets: int = 1000, salt: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        n_buckets: int = 1000,
+        salt: str = "",
+        within: tuple[Layer, str] | None = None,
+    ) -> None:
         _check_name(name, "name")
         _check_name(salt, "salt", empty_ok=True)
         self.name = name
         self.n_buckets = check_count(n_buckets, name="n_buckets", minimum=1)
         self.salt = salt
         self._slots: list[_Slot] = []
+        self.within: tuple[Layer, str] | None = None
+        if within is not None:
+            if not (isinstance(within, tuple) and len(within) == 2) or not isinstance(
+                within[0], Layer
+            ):
+                raise TypeError(
+                    "within must be a (Layer, experiment name) pair, got "
+                    f"{type(within).__name__} {within!r:.60}"
+                )
+            parent, experiment = within
+            try:
+                parent._slot(experiment)  # the slice must exist
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"within: {exc}") from None
+            self.within = (parent, experiment)
 
     def __repr__(self) -> str:
         used = sum(s.stop - s.start for s in self._slots) / self.n_buckets
         names = [s.experiment for s in self._slots]
-        return f"Layer({self.name!r}, experiments={names}, traffic used={used:.0%})"
+        inside = "" if self.within is None else f", within={self.within[0].name}/{self.within[1]}"
+        return f"Layer({self.name!r}, experiments={names}, traffic used={used:.0%}{inside})"
 
     @property
     def experiments(self) -> list[str]:
         """Names of the experiments in this layer, in the order they were added."""
         return [s.experiment for s in self._slots]
+
+    def share(self, experiment: str) -> float:
+        """Share of *all* units that ``experiment`` reaches: its share of this
+        layer's buckets, times the share of the slice the layer is nested in."""
+        slot = self._slot(experiment)
+        own = (slot.stop - slot.start) / self.n_buckets
+        if self.within is None:
+            return own
+        parent, outer = self.within
+        return own * parent.share(outer)
+
+    def path(self, experiment: str) -> list[tuple[Layer, str]]:
+        """``(layer, experiment)`` pairs from ``experiment`` up through the slices
+        its layer is nested in, innermost first."""
+        self._slot(experiment)
+        out: list[tuple[Layer, str]] = [(self, experiment)]
+        layer = self
+        while layer.within is not None:
+            layer, outer = layer.within
+            out.append((layer, outer))
+        return out
 
     @property
     def free_share(self) -> float:
@@ -475,6 +546,10 @@ class Layer:
         out = np.full(len(keys), -1)
         for i, slot in enumerate(self._slots):
             out[(bucket >= slot.start) & (bucket < slot.stop)] = i
+        if self.within is not None:
+            parent, outer = self.within
+            inside = parent._experiment_index(keys) == parent._slots.index(parent._slot(outer))
+            out[~inside] = -1
         return out
 
     def assign(self, unit_id: Any) -> Any:
@@ -502,6 +577,285 @@ class Layer:
             return experiment[0], variant[0]
         index = unit_id.index if isinstance(unit_id, pd.Series) else None
         return pd.DataFrame({"experiment": experiment, "variant": variant}, index=index)
+
+
+# ----------------------------------------------------------------------------- design checks
+
+
+def _pct(x: float) -> str:
+    """A share as the course prints it: ``0.05`` → ``"5 %"``."""
+    return f"{100 * x:.0f} %"
+
+
+def _overlap(a: list[tuple[Layer, str]], b: list[tuple[Layer, str]]) -> bool:
+    """Whether two experiments (given by their paths) can share a unit: they are
+    kept apart only where one layer puts them in different experiments."""
+    outer_b = {id(layer): name for layer, name in b}
+    return not any(id(layer) in outer_b and outer_b[id(layer)] != name for layer, name in a)
+
+
+def _pairs(value: Any, name: str) -> list[tuple[str, str]]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of (test, test) name pairs, got {value!r:.60}")
+    out = []
+    for pair in value:
+        if (
+            isinstance(pair, str | bytes)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(isinstance(x, str) and x for x in pair)
+        ):
+            raise TypeError(f"{name} must hold pairs of test names, got {pair!r:.60}")
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def check_layers(
+    layers: Sequence[Layer],
+    *,
+    users: int,
+    needs: Mapping[str, int],
+    apart: Iterable[tuple[str, str]] = (),
+    alone: Iterable[str] = (),
+) -> str | None:
+    """The first requirement a set of layers fails for the tests it must hold, or None.
+
+    The design review of concurrent experiments, in this order:
+
+    1. every planned test (a key of ``needs``) is an experiment of exactly one
+       layer, and every experiment of a layer is a planned test or a slice
+       that another layer is nested in (``Layer(..., within=...)``);
+    2. **isolation where needed**: the two tests of each pair in ``apart``
+       (tests that would interact, such as two changes to one button) share
+       no unit, and a test in ``alone`` (a global mutually exclusive group:
+       a price test whose readout nothing else may touch) shares no unit with
+       any other planned test. Two experiments share no unit exactly when
+       some layer on both their paths puts them in different experiments
+       (:meth:`Layer.path`): the same layer, or layers nested in different
+       slices. Layers that are not nested in each other overlap fully;
+    3. **enough traffic**: with ``users`` units entering during the test,
+       each test's smallest arm gets at least ``needs[test]`` units:
+       ``users × Layer.share(test) × smallest variant weight``.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        Every layer of the design (nested layers and the layers they sit in).
+    users : int
+        Units that arrive while the tests run (each one is hashed by every
+        top-level layer).
+    needs : mapping of str to int
+        Each planned test and the units per arm its power analysis needs.
+    apart : iterable of (str, str)
+        Pairs of tests that must never share a unit.
+    alone : iterable of str
+        Tests that must share no unit with any other planned test.
+
+    Returns
+    -------
+    str or None
+        What fails, in words, or None when the design meets every requirement.
+
+    Examples
+    --------
+    >>> ui = Layer("checkout_ui")
+    >>> ui.add("button_color", share=0.5)
+    >>> ui.add("button_text", share=0.5)
+    >>> needs = {"button_color": 20_000, "button_text": 20_000}
+    >>> check_layers([ui], users=100_000, needs=needs, apart=[("button_color", "button_text")])
+    >>> print(check_layers([ui], users=60_000, needs=needs))
+    'button_color' reaches 50 % of the 60,000 users: 15,000 in its smallest arm, fewer than the 20,000 it needs
+    """
+    if isinstance(layers, Layer) or not isinstance(layers, Sequence) or not layers:
+        raise TypeError(f"layers must be a non-empty list of Layer objects, got {layers!r:.60}")
+    for layer in layers:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layers must hold Layer objects, got {type(layer).__name__}")
+    n_users = check_count(users, name="users", minimum=1)
+    if not isinstance(needs, Mapping) or not needs:
+        raise TypeError(f"needs must map test names to units per arm, got {needs!r:.60}")
+    for test, n in needs.items():
+        _check_name(test, "needs")
+        check_count(n, name=f"needs[{test!r}]", minimum=1)
+    pairs = _pairs(apart, "apart")
+    if isinstance(alone, str | bytes) or not isinstance(alone, Iterable):
+        raise TypeError(f"alone must be a list of test names, got {alone!r:.60}")
+    solo = list(alone)
+    for name in [x for pair in pairs for x in pair] + solo:
+        if name not in needs:
+            raise ValueError(f"{name!r} (in apart or alone) is not one of the tests in needs")
+
+    slices = {(id(layer.within[0]), layer.within[1]) for layer in layers if layer.within}
+    home: dict[str, list[Layer]] = {}
+    for layer in layers:
+        for experiment in layer.experiments:
+            if experiment in needs:
+                home.setdefault(experiment, []).append(layer)
+            elif (id(layer), experiment) not in slices:
+                return (
+                    f"layer {layer.name!r} holds {experiment!r}, which is neither a planned "
+                    "test nor a slice that another layer is nested in"
+                )
+    for test in needs:
+        found = home.get(test, [])
+        if not found:
+            return f"{test!r} is in no layer: add it to one"
+        if len(found) > 1:
+            names = ", ".join(repr(layer.name) for layer in found)
+            return f"{test!r} is in {len(found)} layers ({names}): a test needs exactly one"
+
+    path = {test: home[test][0].path(test) for test in needs}
+    for a, b in pairs:
+        if _overlap(path[a], path[b]):
+            return (
+                f"{a!r} and {b!r} can reach the same users, but they must be kept apart: put "
+                "them in one layer, or in layers nested in different slices of one layer"
+            )
+    for test in solo:
+        for other in needs:
+            if other != test and _overlap(path[test], path[other]):
+                return (
+                    f"{test!r} must run alone, but {other!r} can reach its users: give "
+                    f"{test!r} a slice of a top layer and nest the other layers in the rest"
+                )
+
+    for test, n in needs.items():
+        layer = home[test][0]
+        share = layer.share(test)
+        smallest = float(np.min(layer._slot(test).weights))
+        per_arm = n_users * share * smallest
+        if per_arm < n:
+            return (
+                f"{test!r} reaches {_pct(share)} of the {n_users:,} users: {per_arm:,.0f} in its "
+                f"smallest arm, fewer than the {n:,} it needs"
+            )
+    return None
+
+
+def _srm_users(loss: float, share: float, threshold: float, power: float) -> int:
+    """Units an SRM check needs to detect that a share ``loss`` of the treatment
+    arm's units went missing, with ``power`` at p < ``threshold``."""
+    observed = share * (1 - loss) / (1 - share * loss)
+    per_unit = (observed - share) ** 2 * (1 / share + 1 / (1 - share))  # non-centrality per unit
+    critical = stats.chi2.isf(threshold, 1)
+    lam = optimize.brentq(lambda x: stats.ncx2.sf(critical, 1, x) - power, 1e-6, 1e4)
+    return math.ceil(lam / per_unit)
+
+
+def check_ramp(
+    steps: Sequence[tuple[float, int]],
+    *,
+    daily_units: int,
+    test_days: int,
+    max_first: float = 0.05,
+    detect_loss: float = 0.25,
+    treatment_share: float = 0.5,
+    srm_threshold: float = 0.001,
+    power: float = 0.8,
+    max_ramp_days: int | None = None,
+) -> str | None:
+    """The first requirement a coverage ramp-up plan fails, or None.
+
+    A ramp enrols a growing share of the arriving units (``assign(...,
+    coverage=...)``: raising coverage only adds units, never moves one) and
+    checks the sample ratio before each step up. The plan is a list of
+    ``(coverage, days)`` steps; the last one is the experiment itself.
+    Requirements, in this order:
+
+    1. coverages rise strictly and the last is 1 (everyone the test plans
+       for); every step lasts at least one whole day; the first step
+       enrols at most ``max_first`` (a broken build reaches few users);
+    2. the last step lasts at least ``test_days`` (the planned test);
+    3. before each step up, the SRM check on the units enrolled so far
+       (``daily_units × Σ coverage × days``) detects, with ``power`` at
+       p < ``srm_threshold``, that a share ``detect_loss`` of the treatment
+       arm's units went missing (a crash on start, a redirect that drops
+       users). The chi-square test's power is that of a non-central χ²(1)
+       with non-centrality N·(q − w)²·(1/w + 1/(1 − w)), w the designed
+       treatment share and q = w(1 − L)/(1 − wL) the share left after a loss L;
+    4. the steps before the last take at most ``max_ramp_days`` days, if given.
+
+    Parameters
+    ----------
+    steps : sequence of (float, int)
+        ``(coverage, days)`` per step, coverage in (0, 1].
+    daily_units : int
+        Units arriving per day.
+    test_days : int
+        Planned duration of the experiment at full coverage.
+    max_first : float
+        Largest coverage allowed for the first step.
+    detect_loss : float
+        Share of treatment units lost that every step's SRM check must detect.
+    treatment_share : float
+        The treatment arm's designed share of enrolled units.
+    srm_threshold, power : float
+        The SRM alert threshold (0.001, as platforms use) and the power required.
+    max_ramp_days : int, optional
+        Longest acceptable ramp-up before the last step.
+
+    Examples
+    --------
+    >>> check_ramp([(0.05, 4), (0.5, 1), (1.0, 14)], daily_units=5_000, test_days=14)
+    >>> print(check_ramp([(0.05, 1), (1.0, 14)], daily_units=5_000, test_days=14))
+    step 1 (5 % for 1 day) ends with 250 units enrolled, too few for its SRM check: detecting a loss of 25 % of treatment units (p < 0.001, power 0.8) needs 837
+    """
+    if isinstance(steps, str | bytes) or not isinstance(steps, Sequence) or not steps:
+        raise TypeError(
+            f"steps must be a non-empty list of (coverage, days) pairs, got {steps!r:.60}"
+        )
+    plan: list[tuple[float, int]] = []
+    for i, step in enumerate(steps):
+        if isinstance(step, str | bytes) or not isinstance(step, Sequence) or len(step) != 2:
+            raise TypeError(f"steps[{i}] must be a (coverage, days) pair, got {step!r:.60}")
+        coverage = check_probability(step[0], name=f"steps[{i}] coverage", closed=True)
+        days = check_count(step[1], name=f"steps[{i}] days")
+        plan.append((coverage, days))
+    daily = check_count(daily_units, name="daily_units", minimum=1)
+    test = check_count(test_days, name="test_days", minimum=1)
+    first_max = check_probability(max_first, name="max_first", closed=True)
+    loss = check_probability(detect_loss, name="detect_loss")
+    share = check_probability(treatment_share, name="treatment_share")
+    threshold = check_probability(srm_threshold, name="srm_threshold")
+    need_power = check_probability(power, name="power")
+    ramp_max = None if max_ramp_days is None else check_count(max_ramp_days, name="max_ramp_days")
+
+    def label(i: int) -> str:
+        c, d = plan[i]
+        return f"step {i + 1} ({_pct(c)} for {d} day{'s' if d != 1 else ''})"
+
+    for i, (c, d) in enumerate(plan):
+        if c <= 0:
+            return f"{label(i)} enrols nobody: coverage must be above 0"
+        if d < 1:
+            return f"{label(i)} lasts no whole day: every step needs at least one"
+        if i and c <= plan[i - 1][0]:
+            return f"{label(i)} does not raise the coverage of the step before it"
+    if plan[-1][0] < 1:
+        return f"the last step enrols {_pct(plan[-1][0])}: a ramp ends at 100 %, the planned test"
+    if len(plan) > 1 and plan[0][0] > first_max:
+        return (
+            f"{label(0)} exposes {_pct(plan[0][0])} at once: start at {_pct(first_max)} or less, "
+            "so a broken build reaches few users"
+        )
+    if len(plan) == 1:
+        return "the plan has no ramp: start with a small step before the full test"
+    if plan[-1][1] < test:
+        return f"the last step lasts {plan[-1][1]} days, shorter than the {test}-day test"
+    needed = _srm_users(loss, share, threshold, need_power)
+    enrolled = 0.0
+    for i, (c, d) in enumerate(plan[:-1]):
+        enrolled += daily * c * d
+        if enrolled < needed:
+            return (
+                f"{label(i)} ends with {enrolled:,.0f} units enrolled, too few for its SRM check: "
+                f"detecting a loss of {_pct(loss)} of treatment units (p < {threshold:g}, power "
+                f"{need_power:g}) needs {needed:,}"
+            )
+    ramp_days = sum(d for _, d in plan[:-1])
+    if ramp_max is not None and ramp_days > ramp_max:
+        return f"the ramp-up takes {ramp_days} days before the test, more than {ramp_max}"
+    return None
 
 
 # ----------------------------------------------------------------------------- stratified

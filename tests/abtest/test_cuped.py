@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from xplab.abtest import GroupStats, cuped_test
 
@@ -82,6 +83,53 @@ def test_useless_covariate_reduces_nothing():
     )
     assert abs(r.variance_reduction) < 0.01
     assert "CUPED" in r.summary()
+
+
+def _audit_arms(x_c, x_t, seed=0):
+    # truth: effect 0.2, y = x + noise, the covariate randomised (same distribution)
+    rng = np.random.default_rng(seed)
+    n = 2000
+    x = rng.normal(10, 2, (2, n))
+    y_c, y_t = x[0] + rng.normal(0, 1, n), x[1] + 0.2 + rng.normal(0, 1, n)
+    x_c, x_t = x_c(x[0]), x_t(x[1])
+    return GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
+
+
+def test_a_covariate_constant_in_one_arm_is_refused():
+    # missing pre-period values filled with 0 in control: before, the estimate was ~10
+    # (truth 0.2) with p ~ 0; no randomised covariate can be constant in one arm only
+    c, t = _audit_arms(np.zeros_like, lambda x: x)
+    with pytest.raises(ValueError, match=r"constant in control \(every value 0\).*below 1e-"):
+        cuped_test(c, t)
+    with pytest.raises(ValueError, match="constant in control"):
+        cuped_test(c, t, balance_alpha=None)  # not a chance imbalance: always refused
+    # a rare 0/1 covariate can be all 0 in a small arm by chance: accepted
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=(2, 100))
+    x_t = np.zeros(100)
+    x_t[:2] = 1.0
+    r = cuped_test(
+        GroupStats.from_arrays(y[0], covariate=np.zeros(100)),
+        GroupStats.from_arrays(y[1] + 0.5 * x_t, covariate=x_t),
+    )
+    assert 0 < r.balance_p_value <= 1
+
+
+def test_an_unbalanced_covariate_is_refused_with_the_numbers():
+    # recorded ×100 in one arm: before, a confident wrong estimate
+    c, t = _audit_arms(lambda x: 100 * x, lambda x: x)
+    unchecked = cuped_test(c, t, balance_alpha=None)
+    assert abs(unchecked.estimate - 0.2) > 5 and unchecked.p_value < 1e-10
+    with pytest.raises(ValueError, match=r"unbalanced between arms: mean 99\d\.\d+ in control"):
+        cuped_test(c, t)
+    # balanced arms pass, and report the balance test (Welch's t test on the covariate)
+    c, t = _audit_arms(lambda x: x, lambda x: x)
+    r = cuped_test(c, t)
+    assert r.estimate == pytest.approx(0.2, abs=0.1)
+    x = np.random.default_rng(0).normal(10, 2, (2, 2000))
+    assert r.balance_p_value == pytest.approx(stats.ttest_ind(x[1], x[0], equal_var=False).pvalue)
+    with pytest.raises(ValueError, match="balance_alpha must be in"):
+        cuped_test(c, t, balance_alpha=1.5)
 
 
 def test_cuped_bad_input():

@@ -86,6 +86,19 @@ def test_mean_test_as_primary():
     assert decide(r).decision == "ship"
 
 
+def test_a_noninferiority_result_is_not_a_primary():
+    ni = noninferiority_test(
+        GroupStats.from_counts(4000, 10_000), GroupStats.from_counts(4010, 10_000), margin=0.02
+    )
+    # its H0 is "worse by 2 points", rejected (p = 0.0012); the superiority test of the same
+    # data, proportion_test(4000, 10_000, 4010, 10_000), has p = 0.885: nothing to ship.
+    # Before, decide(ni, {}) said "ship".
+    assert ni.p_value < 0.05
+    assert proportion_test(4000, 10_000, 4010, 10_000).p_value == pytest.approx(0.885, abs=5e-4)
+    with pytest.raises(ValueError, match=r"primary must be a superiority test.*p = 0\.00122"):
+        decide(ni, {"crash-free": OK})
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="primary must be a test result"):
         decide({"estimate": 1.0})

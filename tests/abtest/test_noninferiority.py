@@ -154,6 +154,34 @@ def test_bad_options(kwargs, match):
         noninferiority_test([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], **kwargs)
 
 
+def test_a_margin_on_a_proportion_must_be_below_one():
+    # before: margin=5.0 on a rate gave p = 0 and "non-inferior"
+    c, t = GroupStats.from_counts(4000, 10_000), GroupStats.from_counts(3000, 10_000)
+    with pytest.raises(ValueError, match=r"margin=5 is on a proportion.*margin=0\.05"):
+        noninferiority_test(c, t, margin=5.0)
+    with pytest.raises(ValueError, match="margin=1 is on a proportion"):
+        noninferiority_test(c, t, margin=1.0)
+    assert noninferiority_test(c, t, margin=0.05).verdict == "inferior"
+    # a mean or a ratio has no such bound
+    assert noninferiority_test([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], margin=5.0).margin == 5.0
+
+
+def test_ratio_arms_with_negative_denominators_are_refused():
+    # ratio_test refuses negative denominators in arrays; a GroupStats built from them is
+    # refused the same way (before, noninferiority_test took it)
+    with pytest.raises(ValueError, match=r"denominator must be non-negative.*1 negative"):
+        GroupStats.from_arrays([1.0, 2.0, 3.0], denominator=[4.0, -2.0, 6.0])
+    with pytest.raises(ValueError, match="denominator_mean must be >= 0"):
+        GroupStats.from_sums(
+            3,
+            6.0,
+            14.0,
+            denominator_sum=-6.0,
+            denominator_sum_squares=20.0,
+            denominator_sum_products=-10.0,
+        )
+
+
 def test_bad_arms():
     with pytest.raises(ValueError, match="control must be a GroupStats"):
         noninferiority_test("abc", [1.0, 2.0], margin=0.1)

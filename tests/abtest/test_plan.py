@@ -62,9 +62,20 @@ def test_proportion_plan_uses_power_proportions():
 
 def test_underpowered_plan_is_rejected_with_the_size_needed():
     with pytest.raises(
-        ValueError, match=r"reaches power 0\.\d+, not the claimed 0.8.*6,280 per arm"
+        ValueError, match=r"reaches power 0\.\d{3}, below the claimed 0\.800.*6,280 per arm"
     ):
         ExperimentPlan(**{**BASE, "sample_size_per_arm": 3000})
+    # one user short: both powers with the digits that tell them apart (before: "reaches
+    # power 0.800, not the claimed 0.8"); power_means(1.0, 20.0, 6279) = 0.799988...
+    with pytest.raises(ValueError, match=r"reaches power 0\.79999, below the claimed 0\.80000"):
+        ExperimentPlan(**{**BASE, "sample_size_per_arm": 6279})
+
+
+@pytest.mark.parametrize("power", [0.05, 0.03])
+def test_power_at_or_below_alpha_is_refused_at_construction(power):
+    # before: ExperimentPlan(..., power=0.03) was built, and failed only when displayed
+    with pytest.raises(ValueError, match=r"power=0\.0\d is too low to plan for.*above alpha"):
+        ExperimentPlan(**{**BASE, "power": power})
 
 
 def test_traffic_must_deliver_the_sample():
@@ -94,3 +105,48 @@ def test_traffic_must_deliver_the_sample():
 def test_plan_bad_input(change, message):
     with pytest.raises(ValueError, match=message):
         ExperimentPlan(**{**BASE, **change})
+
+
+def test_review_names_the_first_checklist_item_that_fails():
+    plan = ExperimentPlan(**{**BASE, "duration_days": 13, "daily_traffic": 1000})
+    assert plan.review(guardrails=("mau", "unsubscribe rate")) is not None  # weeks fail
+    assert plan.review(guardrails=("page load time",)) == (
+        "the guardrails do not include 'page load time'"
+    )
+    assert plan.review(min_standard_deviation=25.0).startswith("the plan assumes σ = 20, below 25")
+    assert plan.review(max_mde=0.5).startswith("the plan detects mde = 1, larger than the 0.5")
+    assert plan.review().startswith("the plan runs 13 days: make it a whole number of weeks (14)")
+    assert plan.review(whole_weeks=False) is None
+    two_weeks = ExperimentPlan(**BASE)
+    assert two_weeks.review(guardrails=("MAU",), max_mde=1.0, min_standard_deviation=20.0) is None
+    assert two_weeks.review(max_days=10) == "the plan runs 14 days, longer than the 10 available"
+
+
+def test_review_ignores_the_spread_floor_for_proportions():
+    plan = ExperimentPlan(
+        **{
+            **{k: v for k, v in BASE.items() if k != "standard_deviation"},
+            "metric_type": "proportion",
+            "baseline": 0.2,
+            "mde": 0.02,
+            "sample_size_per_arm": sample_size_proportions(0.2, 0.02),
+            "daily_traffic": 1000,
+        }
+    )
+    assert plan.review(min_standard_deviation=1.0) is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"guardrails": "MAU"}, TypeError, "guardrails must be a list"),
+        ({"guardrails": [3]}, TypeError, "guardrails must hold metric names"),
+        ({"min_standard_deviation": -1.0}, ValueError, "min_standard_deviation"),
+        ({"max_mde": 0.0}, ValueError, "max_mde"),
+        ({"whole_weeks": 1}, TypeError, "whole_weeks"),
+        ({"max_days": 0}, ValueError, "max_days"),
+    ],
+)
+def test_review_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ExperimentPlan(**BASE).review(**kwargs)

@@ -113,7 +113,7 @@ def test_msprt_matches_the_closed_form_at_each_look():
 
 def test_msprt_properties_default_looks():
     r = msprt_test(C, T, tau=0.1)
-    assert r.n_c[0] == 2 and r.n_c[-1] == C.size
+    assert r.n_c[0] == 30 and r.n_c[-1] == C.size
     assert np.all(np.diff(r.p_values) <= 0)
     assert np.all(np.diff(r.lower) >= 0) and np.all(np.diff(r.upper) <= 0)
     # duality: p <= alpha exactly when 0 has left the confidence sequence
@@ -152,9 +152,97 @@ def test_msprt_proportions_and_frame():
 def test_msprt_constant_start_carries_no_evidence():
     c = np.r_[np.zeros(5), np.ones(5)]
     t = np.zeros(10)
-    r = msprt_test(c, t, tau=0.5, looks=[2, 10])
+    r = msprt_test(c, t, tau=0.5, looks=[2, 10], min_n=2)
     assert r.p_values[0] == 1.0
     assert np.isinf(r.upper[0]) and np.isinf(r.lower[0])
+
+
+# --------------------------------------------------------------------------- validity of the defaults
+
+
+def _aa_rejection_rate(test, seeds, **kwargs):
+    return np.mean(
+        [
+            test(*np.random.default_rng(s).standard_normal((2, 1000)), **kwargs).stopping_look
+            is not None
+            for s in range(seeds)
+        ]
+    )
+
+
+def test_default_looks_keep_the_type_one_error():
+    # Looking after every observation of 1,000 per arm, normal A/A data, τ = σ.
+    # From n = 2 per arm (the former default) the plug-in variance is wild at the first
+    # looks: 309 of these 2,000 seeds reject (15.45 %). From the default min_n = 30:
+    # 46 of 2,000 (2.3 %). Reference values, from this repository:
+    #   python -c "import numpy as np; from xplab.abtest import msprt_test; print(np.mean(
+    #     [msprt_test(*np.random.default_rng(s).standard_normal((2, 1000)), tau=1.0,
+    #     min_n=2).stopping_look is not None for s in range(2000)]))"        -> 0.1545
+    # (and without min_n=2 -> 0.023). bench_sequential.py has the full type-I table.
+    assert _aa_rejection_rate(msprt_test, 400, tau=1.0) <= 0.05
+    assert _aa_rejection_rate(msprt_test, 400, tau=1.0, min_n=2) > 0.10  # why min_n exists
+    assert _aa_rejection_rate(confidence_sequence, 400, tuning_parameter=200) <= 0.05
+
+
+def test_looks_before_min_n_are_refused_unless_asked_for():
+    with pytest.raises(ValueError, match=r"looks start at n = 10 per arm, below min_n = 30"):
+        msprt_test(C, T, tau=0.2, looks=[10, 100])
+    with pytest.raises(ValueError, match="below min_n = 30"):
+        confidence_sequence(C, T, looks=[10, 100])
+    gs = [GroupStats.from_arrays(C[:n]) for n in (10, 100)]
+    with pytest.raises(ValueError, match="control's first look is at n = 10"):
+        msprt_test(gs, gs, tau=0.2)
+    with pytest.raises(ValueError, match="fewer than min_n = 30"):
+        msprt_test(C[:20], T[:20], tau=0.2)
+    r = msprt_test(C, T, tau=0.2, looks=[10, 100], min_n=10)
+    assert r.n_c.tolist() == [10, 100]
+    assert confidence_sequence(C, T, min_n=5).n_c[0] == 5
+
+
+def test_constant_arms_that_differ_are_an_error_not_no_evidence():
+    # The audit's case: p = 1 and (-inf, inf) before; the difference is certain, and no
+    # normal approximation applies with zero variance: a clear error.
+    with pytest.raises(ValueError, match="both constant and differ at look 0"):
+        msprt_test(np.zeros(500), np.ones(500), tau=0.1)
+    with pytest.raises(ValueError, match="both constant and differ"):
+        confidence_sequence(np.zeros(500), np.ones(500))
+    # equal constants carry no evidence either way
+    r = msprt_test(np.ones(500), np.ones(500), tau=0.1)
+    assert np.all(r.p_values == 1.0) and r.stopping_look is None
+
+
+def test_an_empty_running_intersection_is_flagged():
+    # the effect flips sign half-way: +1 for the first 300 units, -1 after
+    rng = np.random.default_rng(8)
+    c = rng.normal(0, 1, 3000)
+    t = rng.normal(0, 1, 3000) + np.r_[np.ones(300), -np.ones(2700)]
+    r = msprt_test(c, t, tau=1.0, looks=[100, 200, 300, 3000])
+    assert r.empty.tolist() == [False, False, False, True]
+    assert r.first_empty_look == 3
+    assert r.lower[3] > r.upper[3]
+    assert r.significant[3]  # every constant effect, 0 included, is rejected
+    assert "empty" in r.summary() and "empty_from_look=3" in repr(r)
+    assert "no constant effect" in r._repr_html_()
+    ok = msprt_test(C, T, tau=0.2, looks=LOOKS)
+    assert ok.first_empty_look is None and "empty" not in ok.summary()
+
+
+def test_significance_is_p_below_alpha_as_in_every_other_test():
+    from xplab.abtest.sequential import SequentialResult
+
+    one = np.array([100])
+    r = SequentialResult(
+        method="m",
+        n_c=one,
+        n_t=one,
+        estimate=np.array([0.1]),
+        se=np.array([0.05]),
+        p_values=np.array([0.05]),
+        lower=np.array([0.0]),
+        upper=np.array([0.2]),
+        alpha=0.05,
+    )
+    assert not r.significant[0] and r.stopping_look is None
 
 
 @pytest.mark.parametrize(
@@ -165,6 +253,8 @@ def test_msprt_constant_start_carries_no_evidence():
         ((C, T[:10]), {"tau": 1}, "different lengths"),
         ((C, T), {"tau": 1, "looks": [10, 5]}, "strictly increasing"),
         ((C, T), {"tau": 1, "looks": [1, 5]}, "between 2"),
+        ((C, T), {"tau": 1, "min_n": 1}, "min_n must be >= 2"),
+        ((C, T), {"tau": 1, "min_n": 2.5}, "min_n must be a whole number"),
         ((C, T), {"tau": 1, "looks": [10, 700]}, "between 2"),
         ((C, T), {"tau": 1, "looks": [1.5]}, "integers"),
         ((C, [1.0, np.nan]), {"tau": 1}, "treatment contains 1 NaN"),

@@ -1,9 +1,20 @@
-"""Replay evaluation: unbiased on uniform logs, biased on non-uniform ones."""
+"""Replay evaluation: unbiased on uniform logs, biased on non-uniform ones (which
+are refused unless propensities correct them), and any object with the
+PolicyProtocol members can be evaluated."""
 
 import numpy as np
 import pytest
 
-from xplab.bandits import EpsilonGreedy, LinUCB, Policy, RandomPolicy, replay_evaluate
+from xplab.bandits import (
+    BernoulliBandit,
+    EpsilonGreedy,
+    LinUCB,
+    Policy,
+    PolicyProtocol,
+    RandomPolicy,
+    replay_evaluate,
+    simulate,
+)
 
 
 class TopicFan(Policy):
@@ -52,7 +63,9 @@ def test_biased_on_non_uniform_logs():
     always0.counts[:] = [1, 1]
     uniform = replay_evaluate(always0, *world(8000, rng), alpha=0.01)
     assert uniform.ci[0] < 0.3 < uniform.ci[1]
-    skewed = replay_evaluate(always0, *world(8000, rng, logger="skewed"), alpha=0.01)
+    skewed = replay_evaluate(
+        always0, *world(8000, rng, logger="skewed"), alpha=0.01, allow_nonuniform=True
+    )
     assert skewed.ci[0] > 0.3
     assert skewed.estimate == pytest.approx(
         0.1 + 0.4 * (0.5 * 0.9 * 0.9 + 0.5 * 0.1 * 0.1) / 0.5, abs=0.02
@@ -87,3 +100,113 @@ def test_replay_checks_inputs():
         replay_evaluate(RandomPolicy(2), arms, rewards, alpha=2)
     with pytest.raises(ValueError, match="matched"):
         replay_evaluate(TopicFan(2), np.zeros(4), rewards, np.tile([1.0, 0.0, 1.0], (4, 1)))
+
+
+class Always0:
+    """A learner's own policy class: no xplab base class, only the protocol's members."""
+
+    n_arms = 2
+
+    def select(self, context=None):
+        return 0
+
+    def update(self, arm, reward, context=None):
+        pass
+
+
+def skewed_log(n, seed):
+    rng = np.random.default_rng(seed)
+    arms, rewards, contexts = world(n, rng, logger="skewed")
+    # the skewed logger plays the reader's favourite arm with probability 0.9
+    propensities = np.where(arms == np.argmax(contexts[:, 1:], axis=1), 0.9, 0.1)
+    return arms, rewards, contexts, propensities
+
+
+def test_a_non_uniform_log_is_refused_without_propensities():
+    arms, rewards, contexts, _ = skewed_log(8000, 1)
+    # the arm counts are balanced here; the context gives the logger away
+    with pytest.raises(ValueError, match=r"arms: the log is not uniformly random \(context"):
+        replay_evaluate(Always0(), arms, rewards, contexts)
+    counts_only = np.r_[np.zeros(700, int), np.ones(300, int)]
+    with pytest.raises(ValueError, match=r"arm counts \[700, 300\]"):
+        replay_evaluate(Always0(), counts_only, np.ones(1000))
+    # a uniform log passes the check
+    uniform = world(8000, np.random.default_rng(2))
+    assert replay_evaluate(Always0(), *uniform).estimator == "replay"
+
+
+def test_propensities_remove_the_bias_of_a_non_uniform_log():
+    # truth for "always arm 0": 0.1 + 0.4·E[θ₀] = 0.3. Replay on this log: ≈ 0.428 (+43 %).
+    est = {"replay": [], "ipw": [], "self-normalised": []}
+    covered = {"ipw": 0, "self-normalised": 0}
+    for seed in range(40):
+        arms, rewards, contexts, p = skewed_log(4000, 100 + seed)
+        est["replay"].append(
+            replay_evaluate(Always0(), arms, rewards, contexts, allow_nonuniform=True).estimate
+        )
+        for name in covered:
+            r = replay_evaluate(Always0(), arms, rewards, contexts, propensities=p, estimator=name)
+            assert r.estimator == name
+            est[name].append(r.estimate)
+            covered[name] += r.ci[0] <= 0.3 <= r.ci[1]
+    assert np.mean(est["replay"]) == pytest.approx(0.428, abs=0.01)
+    # 40 logs, each SE ≈ 0.012-0.015: the mean is within ±0.006 of the truth
+    assert np.mean(est["ipw"]) == pytest.approx(0.3, abs=0.006)
+    assert np.mean(est["self-normalised"]) == pytest.approx(0.3, abs=0.006)
+    assert covered["ipw"] >= 34 and covered["self-normalised"] >= 34
+
+
+def test_self_normalised_ipw_with_uniform_propensities_is_replay():
+    arms, rewards, contexts = world(3000, np.random.default_rng(3))
+    plain = replay_evaluate(TopicFan(2), arms, rewards, contexts)
+    weighted = replay_evaluate(
+        TopicFan(2), arms, rewards, contexts, propensities=np.full(3000, 0.5)
+    )
+    assert weighted.estimate == pytest.approx(plain.estimate, rel=1e-12)
+    assert weighted.n_matched == plain.n_matched
+    # the IPW estimate by hand: mean of 1[match]·r/p over all events
+    match = arms == np.argmax(contexts[:, 1:], axis=1)
+    ipw = replay_evaluate(
+        TopicFan(2), arms, rewards, contexts, propensities=np.full(3000, 0.5), estimator="ipw"
+    )
+    assert ipw.estimate == pytest.approx(np.mean(match * rewards / 0.5))
+    assert ipw.se == pytest.approx(np.std(match * rewards / 0.5, ddof=1) / np.sqrt(3000))
+
+
+def test_any_object_with_the_protocol_members_is_a_policy():
+    assert isinstance(Always0(), PolicyProtocol)
+    assert isinstance(LinUCB(2, 3), PolicyProtocol)
+    result = simulate(Always0(), BernoulliBandit([0.2, 0.5]), 200, seed=0)
+    assert (result.arms == 0).all()
+
+    class NoUpdate:
+        n_arms = 2
+
+        def select(self, context=None):
+            return 0
+
+    with pytest.raises(ValueError, match=r"policy must have \.update.*PolicyProtocol"):
+        replay_evaluate(NoUpdate(), [0, 1], [1.0, 0.0])
+
+    class BadArm(Always0):
+        def select(self, context=None):
+            return "business"
+
+    with pytest.raises(ValueError, match=r"policy.select returned 'business'.*\[0, 2\)"):
+        replay_evaluate(BadArm(), [0, 1, 0], [1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=r"policy\.select returned 'business'"):
+        simulate(BadArm(), BernoulliBandit([0.2, 0.5]), 10, seed=0)
+
+
+def test_replay_checks_the_new_arguments():
+    arms, rewards = np.array([0, 1, 1, 0]), np.array([1.0, 0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="propensities must be logging probabilities"):
+        replay_evaluate(Always0(), arms, rewards, propensities=[0.5, 0.0, 0.5, 0.5])
+    with pytest.raises(ValueError, match="propensities has 3 values"):
+        replay_evaluate(Always0(), arms, rewards, propensities=[0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="pass propensities="):
+        replay_evaluate(Always0(), arms, rewards, estimator="ipw")
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        replay_evaluate(Always0(), arms, rewards, estimator="dr")
+    with pytest.raises(ValueError, match="allow_nonuniform must be"):
+        replay_evaluate(Always0(), arms, rewards, allow_nonuniform=1)

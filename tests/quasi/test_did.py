@@ -117,10 +117,21 @@ def test_twfe_one_sided(organ):
         (dict(alternative="bigger"), "alternative"),
         (dict(treatment="zero"), "treatment column does not vary"),
         (dict(outcome="text"), "outcome column 'text' must be numeric"),
+        # never varies within a unit (California marked in every quarter): before, pyfixest's
+        # "All variables are collinear ... please reach out to the package authors"
+        (dict(treatment="california"), r"constant within every unit .* \(treated × post\)"),
+        (dict(treatment="post"), "the same for every unit in each period"),
+        (dict(treatment="additive"), "a sum of a unit part and a period part"),
     ],
 )
 def test_twfe_bad_input(organ, kwargs, match):
-    df = organ.assign(zero=0, text="a")
+    df = organ.assign(
+        zero=0,
+        text="a",
+        california=(organ["state"] == "California").astype(int),
+        post=(organ["quarter_num"] >= 4).astype(int),
+        additive=(organ["state"] == "California").astype(int) + organ["quarter_num"],
+    )
     base = dict(outcome="rate", unit="state", time="quarter_num", treatment="treated")
     with pytest.raises(ValueError, match=match):
         twfe(df, **{**base, **kwargs})

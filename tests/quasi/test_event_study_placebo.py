@@ -106,10 +106,53 @@ def test_placebo_random_assignments_are_seeded():
     df["y"] = rng.normal(size=len(df))
     kw = dict(outcome="y", unit="u", time="t", first_treated="g", n_assignments=50)
     a, b = placebo(df, **kw, seed=1), placebo(df, **kw, seed=1)
-    assert not a.exhaustive and a.n_assignments == 51
+    # n_assignments counts the real assignment: 49 reshuffles + the real one (was 51)
+    assert not a.exhaustive and a.n_assignments == 50 and len(a.estimates) == 50
+    assert a.p_value * 50 == a.rank  # the smallest attainable p-value is 1/50
     np.testing.assert_array_equal(a.estimates, b.estimates)
     assert 0 < a.p_value <= 1
     with pytest.raises(ValueError, match="balanced panel"):
         placebo(df.iloc[1:], **kw)
     with pytest.raises(ValueError, match="fake_times value 4"):
         placebo(df, **kw, fake_times=[4])
+    one = placebo(df, **{**kw, "n_assignments": 1}, seed=1)
+    assert one.n_assignments == 1 and one.p_value == 1.0
+
+
+# --------------------------------------------------------------------------- never treated = 0
+
+
+def test_zero_codes_never_treated_when_zero_is_not_a_period(organ):
+    # R did / csdid / moderndid / pyfixest code never-treated units as 0; quarters run 1..6
+    assert 0 not in set(organ["quarter_num"])
+    zero = organ.assign(first_treated=organ["first_treated"].fillna(0))
+    es_nan, es_zero = event_study(organ, **KW), event_study(zero, **KW)
+    # before: window (-4, 2007)-like nonsense: 0 was read as adoption in period 0
+    assert es_zero.window == es_nan.window == (-3, 2)
+    assert es_zero.n_never_treated_units == 26
+    pd.testing.assert_frame_equal(es_zero.table, es_nan.table)
+    pl_nan, pl_zero = placebo(organ, **KW), placebo(zero, **KW)
+    pd.testing.assert_frame_equal(pl_zero.in_time, pl_nan.in_time)
+    np.testing.assert_array_equal(pl_zero.estimates, pl_nan.estimates)
+
+
+def test_zero_as_a_period_means_adoption_and_the_messages_say_how_to_code_never_treated():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"u": np.repeat(np.arange(6), 4), "t": np.tile(np.arange(4), 6)})
+    df["g"] = np.repeat([2.0, 2.0, 0.0, 0.0, 0.0, 0.0], 4)  # periods 0..3: 0 is a period
+    df["y"] = rng.normal(size=len(df))
+    kw = dict(outcome="y", unit="u", time="t", first_treated="g")
+    with pytest.raises(ValueError, match="code never-treated units as NaN"):
+        placebo(df, **kw)
+
+
+@pytest.mark.parametrize("function", [event_study, placebo])
+def test_dates_are_refused_with_the_conversion(organ, function):
+    dates = pd.Timestamp("2010-01-01") + pd.to_timedelta(91 * (organ["quarter_num"] - 1), "D")
+    df = organ.assign(quarter_num=dates)
+    # before: "ref=-1 must lie inside the window (1041379199997993, ...)"
+    with pytest.raises(ValueError, match=r"time column 'quarter_num' holds dates .*\.dt\.days"):
+        function(df, **KW)
+    start = organ.assign(first_treated=pd.Timestamp("2011-07-01"))
+    with pytest.raises(ValueError, match="first_treated column 'first_treated' holds dates"):
+        function(start, **KW)

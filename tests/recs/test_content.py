@@ -42,6 +42,40 @@ def test_duplicates_never_appear_together(rec):
     assert len(out) == 7  # 9 articles − itself − one of the duplicate pair
 
 
+@pytest.mark.parametrize("pairs_from", [1, 10_000])
+def test_batched_similar_equals_one_at_a_time(rec, articles, monkeypatch, pairs_from):
+    # both ways of finding near-duplicates in a batch: the catalog's pair list, and a
+    # small product per article (the one-at-a-time path)
+    import xplab.recs.content as content
+
+    monkeypatch.setattr(content, "_BATCH_PAIRS", pairs_from)
+    ids = articles["article_id"].tolist()
+    batch = TfidfRecommender(min_df=1).fit(articles).similar(ids, k=4)
+    assert list(batch.columns) == ["query_id", "article_id", "rank", "score"]
+    one = pd.concat([rec.similar(a, k=4).assign(query_id=a) for a in ids], ignore_index=True)
+    pd.testing.assert_frame_equal(batch, one[batch.columns])
+    # the batch keeps the order given, repeats included
+    again = rec.similar(["t1", "s1", "t1"], k=2)
+    assert again["query_id"].tolist() == ["t1", "t1", "s1", "s1", "t1", "t1"]
+
+
+def test_duplicate_threshold_none_switches_the_filter_off(articles):
+    # before: duplicate_threshold=1.01 (or None) was refused, so the filter could not be off
+    off = TfidfRecommender(min_df=1, duplicate_threshold=None).fit(articles)
+    out = off.similar("s1", k=3)
+    assert out["article_id"].iloc[0] == "s2"  # its duplicate, cosine 1, now listed first
+    assert out["score"].iloc[0] == pytest.approx(1.0)
+    ref = pd.Series(reference_cosine(articles)[0], index=articles["article_id"])
+    expected = ref.drop("s1").sort_values(ascending=False, kind="stable")[:3]
+    assert out["article_id"].tolist() == expected.index.tolist()
+    assert {"s1", "s2"} <= set(off.similar("t1", k=8)["article_id"])
+    assert set(off.recommend(["b1"], k=8)["article_id"]) >= {"s1", "s2"}
+    assert off.similar(["s1", "t1"], k=2)["article_id"].tolist()[:1] == ["s2"]
+    assert "duplicate_threshold=None" in repr(off)
+    with pytest.raises(ValueError, match=r"duplicate_threshold must be in \[0, 1\], got 1.01"):
+        TfidfRecommender(duplicate_threshold=1.01)
+
+
 def test_recommend_uses_the_mean_profile(rec, articles):
     history = ["b1", "b2"]
     out = rec.recommend(history, k=3)
@@ -74,7 +108,7 @@ def test_content_errors(rec, articles):
         TfidfRecommender().fit(articles.drop(columns="body"))
     with pytest.raises(ValueError, match="duplicate article_id"):
         TfidfRecommender(min_df=1).fit(pd.concat([articles, articles]))
-    with pytest.raises(ValueError, match="article_id has ids that were not fitted"):
+    with pytest.raises(ValueError, match="article_ids has ids that were not fitted"):
         rec.similar("zzz")
     with pytest.raises(ValueError, match="history is empty"):
         rec.recommend([])
@@ -82,6 +116,10 @@ def test_content_errors(rec, articles):
         rec.recommend(["zzz"])
     with pytest.raises(ValueError, match="k must be"):
         rec.similar("s1", k=0)
+    with pytest.raises(ValueError, match="article_ids is empty"):
+        rec.similar([])
+    with pytest.raises(ValueError, match="article_ids has ids that were not fitted"):
+        rec.similar(["s1", "zzz"])
     with pytest.raises(ValueError, match="unknown topic"):
         rec.profile([], topics=["weather"])
     with pytest.raises(ValueError, match="scores must have one value"):

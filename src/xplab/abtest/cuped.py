@@ -12,13 +12,14 @@ so CUPED can be computed from one SQL query per arm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import stats
 
-from .._validate import check_alpha, check_alternative
+from .._validate import check_alpha, check_alternative, check_probability
 from ._common import Inference, TestResult, infer, relative
 from .groupstats import GroupStats
 
@@ -38,6 +39,7 @@ class CupedTestResult(TestResult):
     variance_reduction: float
     expected_reduction: float
     correlation: float
+    balance_p_value: float = field(repr=False)
 
 
 def _check_arm(g: object, name: str) -> GroupStats:
@@ -53,12 +55,66 @@ def _check_arm(g: object, name: str) -> GroupStats:
     return g
 
 
+def covariate_balance(control: GroupStats, treatment: GroupStats) -> tuple[float, float]:
+    """Welch t statistic and two-sided p-value of the covariate's difference in
+    means between arms (H0: the same mean, as randomisation guarantees)."""
+    mx_c, mx_t = control.covariate_mean, treatment.covariate_mean
+    v_c = control.covariate_m2 / max(control.n - 1, 1) / control.n  # type: ignore[operator]
+    v_t = treatment.covariate_m2 / max(treatment.n - 1, 1) / treatment.n  # type: ignore[operator]
+    diff = mx_t - mx_c  # type: ignore[operator]
+    se2 = v_c + v_t
+    if se2 == 0:
+        return (0.0, 1.0) if diff == 0 else (math.copysign(math.inf, diff), 0.0)
+    df = se2**2 / (
+        (v_c**2 / (control.n - 1) if control.n > 1 else 0.0)
+        + (v_t**2 / (treatment.n - 1) if treatment.n > 1 else 0.0)
+    )
+    t = diff / math.sqrt(se2)
+    return float(t), float(2 * stats.t.sf(abs(t), df))
+
+
+def _check_balance(c: GroupStats, t: GroupStats, balance_alpha: float | None) -> float:
+    """The covariate must look like a randomised pre-period measurement; returns the
+    balance p-value."""
+    m2 = {"control": c.covariate_m2, "treatment": t.covariate_m2}
+    mean = {"control": c.covariate_mean, "treatment": t.covariate_mean}
+    n = {"control": c.n, "treatment": t.n}
+    for flat, other in (("control", "treatment"), ("treatment", "control")):
+        if m2[flat] == 0 and m2[other] > 0:  # type: ignore[operator]
+            # P(one value in n draws) ≤ (σ²/(σ² + (value − μ)²))ⁿ for any distribution
+            # with the other arm's mean μ and variance σ² (a Chebyshev–Cantelli bound)
+            var = m2[other] / max(n[other] - 1, 1)  # type: ignore[operator]
+            gap = (mean[flat] - mean[other]) ** 2  # type: ignore[operator]
+            log10_bound = n[flat] * math.log10(var / (var + gap)) if gap > 0 else 0.0
+            if log10_bound < -3:
+                raise ValueError(
+                    f"the covariate is constant in {flat} (every value {mean[flat]:.6g}) but "
+                    f"varies in {other} (mean {mean[other]:.6g}, sd {math.sqrt(var):.6g}); "
+                    "a pre-period metric measured the same way in both arms cannot do that "
+                    f"by chance (probability below 1e{math.floor(log10_bound) + 1}). Missing "
+                    "values filled with a constant? "
+                    "Fix the covariate, or drop those users from both arms"
+                )
+    stat, p = covariate_balance(c, t)
+    if balance_alpha is not None and p < balance_alpha:
+        raise ValueError(
+            f"the covariate is unbalanced between arms: mean {c.covariate_mean:.6g} in control, "
+            f"{t.covariate_mean:.6g} in treatment (Welch t = {stat:.3g}, p = {p:.2g} < "
+            f"balance_alpha = {balance_alpha:g}). A pre-period covariate of a randomised "
+            "experiment differs between arms only by chance; check that it is measured the "
+            "same way in both (units, missing values, the pre-period window) and that it "
+            "was recorded before assignment. If it really is chance, pass balance_alpha=None"
+        )
+    return p
+
+
 def cuped_test(
     control: GroupStats,
     treatment: GroupStats,
     *,
     alpha: float = 0.05,
     alternative: Alternative = "two-sided",
+    balance_alpha: float | None = 1e-6,
 ) -> CupedTestResult:
     r"""Compare two means adjusted for a pre-period covariate (CUPED).
 
@@ -89,6 +145,21 @@ def cuped_test(
     residual variance in both arms; with very unequal arms *and* a treatment
     that changes the spread, prefer a heteroskedasticity-robust SE.
 
+    **The covariate must be balanced.** CUPED's estimate is unbiased only if
+    the covariate cannot be affected by the treatment and is distributed the
+    same way in both arms (a pre-period metric under randomisation). A
+    covariate recorded differently in one arm — missing values filled with 0,
+    another unit — moves the estimate by θ·(x̄_t − x̄_c) with a tiny SE: a
+    confident wrong answer. So the arms' covariate means are compared with a
+    Welch t test, and ``ValueError`` is raised (with the numbers) when
+    p < ``balance_alpha``, or when the covariate is constant in one arm but
+    varies in the other in a way chance cannot explain. The default 10⁻⁶
+    (|t| > 4.9) is far stricter than a sample-ratio alert (0.001) because it
+    refuses the analysis: chance imbalance, which CUPED is there to correct,
+    trips it once in a million experiments, while the recording errors it
+    targets give |t| in the tens or hundreds. ``balance_p_value`` holds the
+    test's p-value; look at it when it is small but above the threshold.
+
     The achieved ``variance_reduction`` is 1 − SE²/SE²_unadjusted (the
     unadjusted SE from ``y ~ treatment``, the pooled two-sample t-test);
     ``expected_reduction`` is ρ², the squared pooled within-arm correlation of
@@ -102,6 +173,8 @@ def cuped_test(
     alpha : float
         Significance level, in (0, 1).
     alternative : {'two-sided', 'larger', 'smaller'}
+    balance_alpha : float or None
+        Level of the covariate balance check (see above); None skips it.
 
     Returns
     -------
@@ -109,7 +182,8 @@ def cuped_test(
         ``estimate``, ``ci``, ``p_value``, ``statistic``, ``se``, ``df``,
         ``theta``, ``unadjusted_estimate``/``unadjusted_se``,
         ``variance_reduction`` (achieved), ``expected_reduction`` (ρ²),
-        ``correlation`` (ρ), ``relative_lift`` (estimate / ȳ_c).
+        ``correlation`` (ρ), ``relative_lift`` (estimate / ȳ_c),
+        ``balance_p_value``.
 
     Examples
     --------
@@ -128,6 +202,8 @@ def cuped_test(
     t = _check_arm(treatment, "treatment")
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
+    if balance_alpha is not None:
+        balance_alpha = check_probability(balance_alpha, name="balance_alpha")
     n_c, n_t = c.n, t.n
     if n_c + n_t < 4:
         raise ValueError(f"CUPED needs at least 4 units in total (3 parameters), got {n_c + n_t}")
@@ -141,6 +217,7 @@ def cuped_test(
     # relative tolerance: an exact fit leaves rounding-level residuals
     if syy - sxy**2 / sxx <= 1e-12 * syy:
         raise ValueError("y is an exact linear function of the covariate: the CUPED SE is 0")
+    balance_p = _check_balance(c, t, balance_alpha)
     core = cuped_from_moments(
         n_c,
         n_t,
@@ -172,6 +249,7 @@ def cuped_test(
         variance_reduction=float(1 - (se / se_raw) ** 2),
         expected_reduction=float(rho**2),
         correlation=float(rho),
+        balance_p_value=balance_p,
     )
 
 

@@ -147,8 +147,11 @@ def decide(
     Parameters
     ----------
     primary : TestResult
-        The primary metric's test (e.g. from ``proportion_test``), with
-        ``estimate``, ``ci``, ``p_value`` and ``alpha``.
+        The primary metric's superiority test of H0: Δ = 0 (e.g. from
+        ``proportion_test``, ``mean_test``, ``cuped_test``), with
+        ``estimate``, ``ci``, ``p_value`` and ``alpha``. A
+        :func:`~xplab.abtest.noninferiority_test` result is refused: its
+        rejection says "not worse by the margin", not "better".
     guardrails : mapping of str to NoninferiorityResult, optional
         Each guardrail's non-inferiority test, by name.
     primary_name : str
@@ -185,6 +188,14 @@ def decide(
         raise ValueError(
             "primary must be a test result (e.g. from proportion_test or mean_test), "
             f"got {type(primary).__name__}"
+        )
+    if isinstance(primary, NoninferiorityResult):
+        raise ValueError(
+            "primary must be a superiority test of H0: Δ = 0 (proportion_test, mean_test, "
+            "ratio_test, cuped_test, ...), got a noninferiority_test result: rejecting "
+            f"'worse by {primary.margin:g} or more' (p = {primary.p_value:.3g}) is no evidence "
+            "of an improvement. Test the primary metric for superiority, and pass "
+            "non-inferiority tests as guardrails"
         )
     if not isinstance(higher_is_better, bool):
         raise ValueError(f"higher_is_better must be True or False, got {higher_is_better!r}")

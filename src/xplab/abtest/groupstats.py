@@ -97,6 +97,11 @@ class GroupStats:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0 (a sum of squared deviations), got {value}")
+        if self.denominator_mean is not None and self.denominator_mean < 0:
+            raise ValueError(
+                f"denominator_mean must be >= 0 (a ratio's denominator is a count such as "
+                f"sessions), got {self.denominator_mean}"
+            )
         groups = {
             "covariate": ("covariate_mean", "covariate_m2", "comoment"),
             "denominator": ("denominator_mean", "denominator_m2", "denominator_comoment"),
@@ -130,6 +135,11 @@ class GroupStats:
             if arr.size != y_arr.size:
                 raise ValueError(
                     f"{name} must have one value per unit of y ({y_arr.size}), got {arr.size}"
+                )
+            if name == "denominator" and np.any(arr < 0):
+                raise ValueError(
+                    f"denominator must be non-negative (sessions, impressions: a count), "
+                    f"got {int(np.sum(arr < 0))} negative value(s), the smallest {arr.min():g}"
                 )
             cols[name] = arr
         means = {k: _mean(v, k) for k, v in cols.items()}

@@ -137,7 +137,8 @@ def noninferiority_test(
         Each arm's sufficient statistics, or one value per unit.
     margin : float
         The largest harm that is acceptable, > 0, in the metric's own units
-        (0.005 = half a percentage point for a rate). Fix it before the data.
+        (0.005 = half a percentage point for a rate, so below 1 for a
+        proportion). Fix it before the data.
     higher_is_better : bool
         The direction in which the metric improves.
     alpha : float
@@ -154,7 +155,7 @@ def noninferiority_test(
     Raises
     ------
     ValueError
-        For a margin ≤ 0, arms of different kinds, arms with a covariate (not
+        For a margin ≤ 0 (or ≥ 1 on a proportion), arms of different kinds, arms with a covariate (not
         supported), fewer than 2 units in an arm, or when the standard error
         is 0.
 
@@ -178,6 +179,12 @@ def noninferiority_test(
     c = _as_stats(control, "control")
     t = _as_stats(treatment, "treatment")
     metric = _metric(c, t)
+    if metric == "proportion" and m >= 1:
+        raise ValueError(
+            f"margin={margin:g} is on a proportion (both arms are 0/1), where no difference "
+            "reaches 1: the margin is in the metric's units, so 5 percentage points is "
+            "margin=0.05"
+        )
     value_c, var_c = _moments(c, metric, "control")
     value_t, var_t = _moments(t, metric, "treatment")
     se = math.sqrt(var_c + var_t)

@@ -92,11 +92,22 @@ def sample_size_means(
     return math.ceil(n - 1e-9)
 
 
+def _distinct(a: float, b: float) -> tuple[str, str]:
+    """Both numbers with the fewest decimals (at least 3) that tell them apart:
+    0.79996 against 0.80000, not 0.800 against 0.8."""
+    for digits in range(3, 13):
+        left, right = f"{a:.{digits}f}", f"{b:.{digits}f}"
+        if left != right:
+            return left, right
+    return f"{a!r}", f"{b!r}"
+
+
 @dataclass(frozen=True, repr=False)
 class ExperimentPlan(ResultMixin):
     """A pre-registered experiment plan that validates itself.
 
-    Creating one raises ``ValueError`` if the plan is inconsistent: the
+    Creating one raises ``ValueError`` if the plan is inconsistent: a
+    ``power`` at or below ``alpha`` (checked as in every planner), the
     ``sample_size_per_arm`` does not reach the claimed ``power`` for the
     ``mde`` at ``alpha`` (the message gives the size that would), or
     ``daily_traffic × duration_days`` (users entering the experiment, both
@@ -175,8 +186,7 @@ class ExperimentPlan(ResultMixin):
             )
         object.__setattr__(self, "guardrails", tuple(self.guardrails))
         check_choice(self.metric_type, ("proportion", "mean"), name="metric_type")
-        check_alpha(self.alpha)
-        check_probability(self.power, name="power")
+        _check_power(self.power, check_alpha(self.alpha))
         check_alternative(self.alternative)
         check_positive(self.mde, name="mde")
         n = check_count(self.sample_size_per_arm, name="sample_size_per_arm", minimum=2)
@@ -200,10 +210,10 @@ class ExperimentPlan(ResultMixin):
             )
         achieved = self.achieved_power
         if achieved < self.power - 1e-9:
+            got, claimed = _distinct(achieved, self.power)
             raise ValueError(
-                f"sample_size_per_arm={n:,} reaches power {achieved:.3f}, not the claimed "
-                f"{self.power}; detecting mde={self.mde:g} needs {self.required_sample_size:,} "
-                "per arm"
+                f"sample_size_per_arm={n:,} reaches power {got}, below the claimed {claimed}; "
+                f"detecting mde={self.mde:g} needs {self.required_sample_size:,} per arm"
             )
         if traffic * days < 2 * n:
             raise ValueError(
@@ -251,6 +261,86 @@ class ExperimentPlan(ResultMixin):
             power=self.power,
             alternative=self.alternative,
         )
+
+    def review(
+        self,
+        *,
+        guardrails: Iterable[str] = (),
+        min_standard_deviation: float | None = None,
+        max_mde: float | None = None,
+        whole_weeks: bool = True,
+        max_days: int | None = None,
+    ) -> str | None:
+        """The first item of a review board's checklist this plan fails, or None.
+
+        Creating the plan already checked its arithmetic (power and traffic).
+        The review adds what the arithmetic cannot know, in this order:
+
+        1. every metric in ``guardrails`` is among the plan's guardrails;
+        2. the plan does not assume a spread below ``min_standard_deviation``
+           (for a mean metric: the smallest σ the metric can honestly have,
+           e.g. σ√(1 − ρ²) after CUPED); a smaller σ buys power on paper only;
+        3. the plan detects the effect worth shipping: ``mde`` ≤ ``max_mde``;
+        4. with ``whole_weeks``, it runs a whole number of weeks, so every
+           weekday counts equally;
+        5. it ends within ``max_days``.
+
+        Examples
+        --------
+        >>> plan = ExperimentPlan(
+        ...     hypothesis="Personalised headlines raise reading time",
+        ...     primary_metric="engagement index per user (14 days)",
+        ...     baseline=100.0, mde=1.0, standard_deviation=20.0, metric_type="mean",
+        ...     sample_size_per_arm=6280, daily_traffic=1000, duration_days=13,
+        ...     stopping_rule="fixed horizon: one analysis on day 13",
+        ...     decision_rule="ship if significant and > 0")
+        >>> print(plan.review(guardrails=("MAU",)))
+        the guardrails do not include 'MAU'
+        >>> print(plan.review())
+        the plan runs 13 days: make it a whole number of weeks (14) so that every weekday counts equally
+        """
+        if isinstance(guardrails, str | bytes) or not isinstance(guardrails, Iterable):
+            raise TypeError(f"guardrails must be a list of metric names, got {guardrails!r:.60}")
+        wanted = list(guardrails)
+        for g in wanted:
+            if not isinstance(g, str) or not g.strip():
+                raise TypeError(f"guardrails must hold metric names (strings), got {g!r}")
+        floor = (
+            None
+            if min_standard_deviation is None
+            else check_positive(min_standard_deviation, name="min_standard_deviation")
+        )
+        ceiling = None if max_mde is None else check_positive(max_mde, name="max_mde")
+        if not isinstance(whole_weeks, bool):
+            raise TypeError(f"whole_weeks must be True or False, got {whole_weeks!r}")
+        longest = None if max_days is None else check_count(max_days, name="max_days", minimum=1)
+
+        have = {g.strip().casefold() for g in self.guardrails}
+        for g in wanted:
+            if g.strip().casefold() not in have:
+                return f"the guardrails do not include {g!r}"
+        if floor is not None and self.metric_type == "mean":
+            sd = self.standard_deviation
+            assert sd is not None
+            if sd < floor * (1 - 1e-3):
+                return (
+                    f"the plan assumes σ = {fmt(sd)}, below {fmt(floor)}, the smallest spread "
+                    "this metric can have: its power exists on paper only"
+                )
+        if ceiling is not None and self.mde > ceiling * (1 + 1e-9):
+            return (
+                f"the plan detects mde = {fmt(self.mde)}, larger than the {fmt(ceiling)} worth "
+                "shipping: smaller lifts that matter would go unseen"
+            )
+        if whole_weeks and self.duration_days % 7:
+            weeks = math.ceil(self.duration_days / 7)
+            return (
+                f"the plan runs {self.duration_days} days: make it a whole number of weeks "
+                f"({7 * weeks}) so that every weekday counts equally"
+            )
+        if longest is not None and self.duration_days > longest:
+            return f"the plan runs {self.duration_days} days, longer than the {longest} available"
+        return None
 
     def _card(self) -> list[tuple[str, list[tuple[str, str]]]]:
         spread = "" if self.standard_deviation is None else f", σ = {fmt(self.standard_deviation)}"

@@ -107,8 +107,14 @@ def shrink(
     mean Σw_iθ̂_i/Σw_i, w_i = 1/(τ² + s_i²). ``method='moments'`` uses the
     DerSimonian–Laird moment estimator (as in meta-analysis). Both give τ̂² = 0
     (complete pooling) when the estimates vary no more than their noise.
-    The posterior SD ignores the uncertainty in μ̂ and τ̂², which is small
-    with many experiments (say 50 or more).
+    **The posterior SD ignores the uncertainty in μ̂ and τ̂²**, so intervals
+    shrunk ± 1.96·posterior_sd cover less than 95 %. In
+    ``benchmarks/bench_cuped.py`` (true effects N(0, 0.01²), SEs uniform on
+    0.005–0.02) they covered 64.5 / 79.0 / 91.0 / 94.3 % of the true effects
+    with 10 / 20 / 50 / 200 experiments (``'mle'``) and 73.5 / 83.6 / 91.8 /
+    94.3 % (``'moments'``). Read them as intervals only with a few hundred
+    experiments; with fewer, the shrunk point estimates are the useful
+    output (their error is much smaller than the raw estimates').
 
     Parameters
     ----------

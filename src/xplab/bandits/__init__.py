@@ -9,7 +9,15 @@ from .environment import (
     SimulationResult,
     simulate,
 )
-from .policies import UCB1, EpsilonGreedy, LinUCB, Policy, RandomPolicy, ThompsonSampling
+from .policies import (
+    UCB1,
+    EpsilonGreedy,
+    LinUCB,
+    Policy,
+    PolicyProtocol,
+    RandomPolicy,
+    ThompsonSampling,
+)
 from .replay import ReplayResult, replay_evaluate
 
 __all__ = [
@@ -20,6 +28,7 @@ __all__ = [
     "LinUCB",
     "NewsTopicBandit",
     "Policy",
+    "PolicyProtocol",
     "RandomPolicy",
     "ReplayResult",
     "SimulationResult",

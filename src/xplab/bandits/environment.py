@@ -23,6 +23,7 @@ from .._results import ResultMixin
 from .._rng import SeedLike, as_generator
 from .._validate import as_1d_array, check_count
 from ..data.news import NewsReaders
+from .policies import check_policy, checked_arm
 
 
 class Environment(Protocol):
@@ -124,8 +125,10 @@ def simulate(policy: Any, env: Environment, n_rounds: int, *, seed: SeedLike) ->
 
     Parameters
     ----------
-    policy : a policy of :mod:`xplab.bandits`
-        Anything with ``n_arms``, ``select(context)`` and ``update(arm, reward, context)``.
+    policy : PolicyProtocol
+        A policy of :mod:`xplab.bandits`, or any object with ``n_arms``,
+        ``select(context)`` and ``update(arm, reward, context)``
+        (:class:`~xplab.bandits.PolicyProtocol`).
     env : environment
         :class:`BernoulliBandit`, :class:`NewsTopicBandit` or any object with
         ``n_arms``, ``n_features`` and ``draw(n_rounds, rng)``.
@@ -149,9 +152,7 @@ def simulate(policy: Any, env: Environment, n_rounds: int, *, seed: SeedLike) ->
     True
     """
     n = check_count(n_rounds, name="n_rounds", minimum=1)
-    for attr in ("n_arms", "select", "update"):
-        if not hasattr(policy, attr):
-            raise ValueError(f"policy must have .{attr} (a policy of xplab.bandits)")
+    check_policy(policy)
     for attr in ("n_arms", "n_features", "draw"):
         if not hasattr(env, attr):
             raise ValueError(f"env must have .{attr} (an environment of xplab.bandits)")
@@ -164,7 +165,7 @@ def simulate(policy: Any, env: Environment, n_rounds: int, *, seed: SeedLike) ->
     rewards = np.empty(n)
     for t in range(n):
         x = None if contexts is None else contexts[t]
-        a = policy.select(x)
+        a = checked_arm(policy, policy.select(x))
         r = float(uniforms[t] < probs[t, a])
         policy.update(a, r, x)
         arms[t] = a

@@ -21,7 +21,7 @@ contextual-bandit approach to personalized news article recommendation"
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,8 +29,79 @@ from .._rng import SeedLike, as_generator
 from .._validate import as_real_array, check_count, check_positive, check_probability, check_real
 
 
+@runtime_checkable
+class PolicyProtocol(Protocol):
+    """What :func:`~xplab.bandits.simulate` and :func:`~xplab.bandits.replay_evaluate`
+    need from a policy: any object with these three members works, whether or
+    not it subclasses :class:`Policy`.
+
+    Attributes
+    ----------
+    n_arms : int
+        Number of arms; arms are 0 … n_arms − 1.
+
+    Methods
+    -------
+    select(context=None) -> int
+        The arm to play for this context (``None`` for context-free policies).
+    update(arm, reward, context=None) -> None
+        Learn from the reward of the arm played.
+
+    Examples
+    --------
+    A learner's own class, with no xplab base class:
+
+    >>> class AlwaysFirst:
+    ...     n_arms = 3
+    ...     def select(self, context=None):
+    ...         return 0
+    ...     def update(self, arm, reward, context=None):
+    ...         pass
+    >>> isinstance(AlwaysFirst(), PolicyProtocol)
+    True
+    """
+
+    n_arms: int
+
+    def select(self, context: Any = None) -> int: ...
+
+    def update(self, arm: int, reward: float, context: Any = None) -> None: ...
+
+
+def check_policy(policy: Any) -> Any:
+    """``policy`` satisfies :class:`PolicyProtocol`, or a ``ValueError`` that says what is missing."""
+    missing = [a for a in ("n_arms", "select", "update") if not hasattr(policy, a)]
+    if missing:
+        raise ValueError(
+            f"policy must have {', '.join('.' + m for m in missing)}: any object with "
+            "n_arms, select(context) and update(arm, reward, context) works (see "
+            "xplab.bandits.PolicyProtocol), e.g. a subclass of xplab.bandits.Policy"
+        )
+    for method in ("select", "update"):
+        if not callable(getattr(policy, method)):
+            raise ValueError(f"policy.{method} must be a method")
+    check_count(policy.n_arms, name="policy.n_arms", minimum=1)
+    return policy
+
+
+def checked_arm(policy: Any, arm: Any) -> int:
+    """The arm ``policy.select`` returned, checked: a whole number in [0, n_arms)."""
+    if (
+        isinstance(arm, bool)
+        or not isinstance(arm, int | np.integer)
+        or not (0 <= arm < policy.n_arms)
+    ):
+        raise ValueError(
+            f"policy.select returned {arm!r}; it must return an arm index, an int in "
+            f"[0, {policy.n_arms})"
+        )
+    return int(arm)
+
+
 class Policy:
-    """Shared parts: arm and reward checks, pull counts and mean rewards.
+    """Base class of xplab's policies: arm and reward checks, pull counts and
+    mean rewards. Subclass it and write ``select`` (and ``update`` if the
+    policy learns); or write any class that satisfies :class:`PolicyProtocol`.
 
     Attributes
     ----------

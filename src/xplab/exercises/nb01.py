@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import abtest
+from .. import abtest, assign
 from ..data import simulate_button_test, suspected_bots
 from ..workbook import Decision, Exercise, MultipleChoice
 
@@ -66,6 +66,20 @@ COST_TO_SHIP = 15_000  # dollars: design, QA, accessibility and brand review
 SESSION_BANDS = ("1 session", "2-3 sessions", "4+ sessions")
 HOLDOUT_SHARE = 0.05  # users kept on blue for a month after launch
 LATENCY_MARGIN_MS = 50.0  # the page-load guardrail: no more than 50 ms slower
+
+#: Next month's experiments (Exercise 7): users arriving in the four weeks they run,
+#: and the users per arm each test's power analysis asks for.
+NEXT_MONTH_USERS = 150_000
+NEXT_MONTH_NEEDS: dict[str, int] = {
+    "button_color_v2": 20_000,  # checkout: the button's color again, a new shade
+    "button_text": 20_000,  # checkout: "Buy now" vs "Add to basket" — interacts with the color
+    "search_ranking": 30_000,  # search results page
+    "recommendations_row": 15_000,  # product page
+    "price_display": 8_000,  # prices with VAT shown: its revenue readout must stay clean
+}
+#: Tests that must never share a user, and the test that must share users with no other.
+NEXT_MONTH_APART = [("button_color_v2", "button_text")]
+NEXT_MONTH_ALONE = ["price_display"]
 
 
 @cache
@@ -175,6 +189,7 @@ q1 = Exercise(
     ],
 )
 
+
 q2 = Exercise(
     "Q2 · sample size",
     expected=lambda: abtest.sample_size_proportions(BASELINE, 0.05, relative=True),
@@ -196,12 +211,14 @@ q2 = Exercise(
     ],
 )
 
+
 q3 = Exercise(
     "Q3 · minimum detectable effect",
     expected=lambda: abtest.mde_proportions(BASELINE, PLANNED_PER_ARM, relative=True),
     rtol=1e-4,
     hints=["`abtest.mde_proportions(baseline_rate, n_per_group, relative=True)` is the inverse."],
 )
+
 
 q4 = Exercise(
     "Q4 · power at break-even",
@@ -221,41 +238,81 @@ q4 = Exercise(
     ],
 )
 
-q5 = Decision(
-    "Q5 · the plan",
+
+q5 = Exercise(
+    "Q5 · users for break-even, estimated",
+    expected=lambda: abtest.sample_size_proportions(BASELINE, break_even_lift()),
+    estimate=0.25,
+    kind="judgment",
+    hints=[
+        "How does the sample size change when the MDE shrinks, everything else fixed?",
+        "n ∝ 1/δ²: +5 % of 17 % is 0.85 pp; break-even is 0.50 pp.",
+        "At a fixed baseline, n grows with 1/MDE²: (0.85 / 0.50)² ≈ 2.9 times the 31,262 users of Q2 is about 90,000. The formula's exact answer is a little smaller because the variance term p(1 − p) is evaluated at a slightly lower treatment rate.",
+    ],
+)
+
+
+q6 = Decision(
+    "Q6 · the plan",
     question=(
         "Orange pays for itself at a lift of +0.50 pp (+2.9 % relative). Two weeks give "
-        "30,000 users per arm: 80 % power at +5 %, but only about 37 % power at break-even; "
+        "30,000 users per arm: 78 % power at +5 %, but only about 37 % power at break-even; "
         "80 % power at break-even needs about 90,000 per arm (six weeks). The change is cheap "
         "and easy to undo. What do you do before launch?"
     ),
     options={
-        "run six weeks": (
+        "run six weeks, so that the test has 80 % power at break-even": (
             "Defensible when a wrong launch is expensive or hard to undo, but here it triples "
             "the test for little: a lift near break-even is worth almost nothing either way, so "
             "missing it costs little, while six weeks delay a likely gain and block the layer."
         ),
-        "run two weeks, decide on the estimate and its interval against break-even": (
+        "plan for an MDE of +8 %: that is what two weeks can detect with 80 % power": (
+            "That moves the goalposts: the MDE must come from what matters to the business, "
+            "not from the traffic you happen to have. The test would still have 37 % power at "
+            "break-even; the plan would only hide it."
+        ),
+        "run two weeks; judge the estimate and its interval against break-even": (
             "Low power *at* break-even is an acceptable risk because a lift there is worth "
             "almost nothing net; what matters is that lifts well above it (+5 % and more) are "
             "likely detected. Write the decision rule down now: ship if the estimate clears "
             "break-even and the interval rules out harm."
         ),
-        "declare the MDE +8 % so the plan shows 80 % power": (
-            "That moves the goalposts: the MDE must come from what matters to the business, "
-            "not from the traffic you happen to have. The test would still have 37 % power at "
-            "break-even; you would only have hidden it."
-        ),
     },
-    answer="B",
+    answer="C",
     hints=[
         "What does it cost to miss a lift that is exactly at break-even?",
         "Power matters most for the lifts whose loss would hurt: those well above break-even.",
     ],
 )
 
-q6 = Exercise(
-    "Q6 · SRM p-value",
+
+def _check_design(layers: Any) -> str | None:
+    return assign.check_layers(
+        layers,
+        users=NEXT_MONTH_USERS,
+        needs=NEXT_MONTH_NEEDS,
+        apart=NEXT_MONTH_APART,
+        alone=NEXT_MONTH_ALONE,
+    )
+
+
+q7 = Exercise(
+    "Q7 · layers for next month",
+    checker=_check_design,
+    kind="design",
+    hints=[
+        "Two tests that interact go in one layer (mutually exclusive); tests in different "
+        "layers overlap. A test that must meet no other test needs a slice of a top layer, "
+        "with every other layer nested `within` the rest of that layer.",
+        "Give the price test about 15 % of a top layer and an `'all'`-variant slice of 85 % "
+        "to nest the others in; then check each test's users per arm: "
+        "150,000 × share × 0.5.",
+    ],
+)
+
+
+q8 = Exercise(
+    "Q8 · SRM p-value",
     expected=lambda: (
         abtest.srm_test(
             _data("first")["variant"].value_counts()[["control", "treatment"]].to_numpy(),
@@ -270,36 +327,63 @@ q6 = Exercise(
     ],
 )
 
-q7 = MultipleChoice(
-    "Q7 · reading the first pull",
+
+q9 = MultipleChoice(
+    "Q9 · reading the first pull",
     question=(
         "On the first pull orange *lowers* the click rate by 2.3 pp (p ≈ 2·10⁻¹⁴), and the "
-        "SRM check fails (p ≈ 8·10⁻⁵). Which statement is right?"
+        "SRM check fails (p ≈ 8·10⁻⁵): treatment has 956 fewer users than control. "
+        "What do you do?"
     ),
     options={
-        "Orange hurts: the effect is huge and the p-value tiny.": (
-            "The p-value assumes the two arms are comparable apart from the color; the SRM says "
-            "they are not, so neither the estimate nor its p-value can be trusted."
+        "Read the lift anyway: the gap is under 2 % of 59,000 users, and with that many "
+        "users a chi-square test flags imbalances too small to matter.": (
+            "The SRM test's false-alarm rate is 1 in 1,000 at any sample size; p ≈ 8·10⁻⁵ "
+            "means the gap is real, not that it is small. And what matters is who is missing: "
+            "956 users lost for a reason tied to behaviour can bias a 2-pp comparison."
         ),
-        "Drop 1,000 random control users so the arms are equal, then analyse.": (
-            "Equal counts do not make equal groups: the missing treatment users are not a random "
-            "sample, so trimming control at random keeps the bias."
+        "Reweight the treatment users so that both arms count equally, then read the lift.": (
+            "Weights fix the counts, not the composition: the users who went missing are not "
+            "a random sample of the arm (here, clickers were lost), so the reweighted "
+            "treatment arm is still the wrong population."
         ),
-        "Do not read the lift: find why treatment users are missing, fix it, then analyse.": (
+        "Check that the arms match on pre-experiment behaviour; if they do, the loss was "
+        "random and the lift can be read.": (
+            "A good diagnostic, but not a licence: the loss can depend on what users do "
+            "*during* the test (here, a crash on click), which pre-period balance cannot see. "
+            "Balance on the past does not show the survivors are comparable."
+        ),
+        "Do not read the lift: find why treatment users are missing, fix it, and analyse "
+        "a clean pull.": (
             "Yes. An SRM means something removed users unevenly; if the removal depends on "
             "behaviour (here: clicking), the survivors differ from the arm and any lift is biased."
         ),
-        "Analyse only the users who were logged in both arms; the rest does not matter.": (
-            "That is exactly the biased comparison: who was logged in treatment depended on "
-            "what they did."
-        ),
     },
-    answer="C",
+    answer="D",
     hints=["What does the p-value of the lift assume about the two groups?"],
 )
 
-q8 = Exercise(
-    "Q8 · flag the bots",
+
+q10 = MultipleChoice(
+    "Q10 · what causes a sample ratio mismatch?",
+    question="Which of these can produce a sample ratio mismatch in a 50/50 user-level test?",
+    options={
+        "The orange page crashes on one old browser, and crashed visits are never logged.": "Users are lost from one arm only, and not at random (one browser).",
+        "Orange raises the click rate, so more treatment users click.": "A treatment effect changes what users do, not how many users each arm gets: users are counted when they are assigned.",
+        "Users are counted only once they click Buy Now, and orange raises clicks.": "Counting users by an outcome the treatment moves makes the arms' counts differ even when assignment is perfect: count every user who *saw* the button.",
+        "Treatment sends users through a redirect, and some leave before the page loads.": "A redirect adds a step only treatment users go through; the ones it loses never reach the logs.",
+        "Clicks per user vary more in treatment than in control.": "A different spread of the metric does not change how many users are in each arm.",
+        "The test started on a Monday, when more returning users visit.": "The day mix is the same in both arms; it changes who is in the test, not the split.",
+    },
+    answer=["A", "C", "D"],
+    hints=[
+        "An SRM is about the *number* of users logged in each arm: what removes or adds users in one arm only?",
+    ],
+)
+
+
+q11 = Exercise(
+    "Q11 · flag the bots",
     expected=lambda: suspected_bots(_data("fixed"), threshold=BOT_IMPRESSIONS_PER_SESSION),
     forbidden=_ground_truth,
     hints=[
@@ -308,8 +392,9 @@ q8 = Exercise(
     ],
 )
 
-q9 = Exercise(
-    "Q9 · the z statistic by hand",
+
+q12 = Exercise(
+    "Q12 · the z statistic by hand",
     expected=_z_reference,
     cases=[(1000, 10_000, 1100, 10_000), (37, 480, 52, 510), (510, 3000, 480, 3100)],
     rtol=1e-9,
@@ -330,30 +415,33 @@ q9 = Exercise(
     ],
 )
 
-q10 = MultipleChoice(
-    "Q10 · what the p-value and the interval say",
+
+q13 = MultipleChoice(
+    "Q13 · what the p-value and the interval say",
     question=(
         "The test gives a lift of +0.78 pp, p = 0.013, 95 % CI +0.17 to +1.39 pp. "
         "Which statement is true?"
     ),
     options={
-        "There is a 1.3 % probability that orange has no effect.": (
+        "There is a 1.3 % probability that orange makes no difference, given these data.": (
             "A p-value is computed *assuming* no effect; it is not the probability of that "
             "assumption. It says how often a gap at least this large would occur if there "
             "were no real difference."
         ),
-        "If orange had no effect, a gap at least this large (either way) would occur in about "
-        "1.3 % of such tests.": (
+        "Were orange no different, a gap at least this large (either way) would occur in "
+        "about 1.3 % of such tests.": (
             "Yes: that is the definition of the two-sided p-value. Rare under 'no effect', "
             "so the data are hard to explain without one."
         ),
-        "There is a 95 % probability that the true lift is between +0.17 and +1.39 pp.": (
+        "Given these data, there is a 95 % probability that the true lift lies between "
+        "+0.17 and +1.39 pp.": (
             "That is the Bayesian credible-interval reading. The 95 % belongs to the procedure: "
             "intervals built this way cover the true lift in 95 % of repeated experiments; this "
-            "one either does or does not."
+            "one either does or does not. With a flat prior the two readings give almost the "
+            "same numbers here (section 8), but they are different statements."
         ),
-        "The true lift is at least +0.17 pp: the interval's lower end is the smallest "
-        "possible lift.": (
+        "The true lift is at least +0.17 pp: the lower end of the interval rules out every "
+        "smaller lift, including zero.": (
             "Lifts below +0.17 pp are less compatible with the data, not impossible: a 99 % "
             "interval would reach lower."
         ),
@@ -362,8 +450,9 @@ q10 = MultipleChoice(
     hints=["Which statement assumes 'no effect' rather than giving it a probability?"],
 )
 
-q11 = Exercise(
-    "Q11 · value at the lower bound",
+
+q14 = Exercise(
+    "Q14 · value at the lower bound",
     expected=lambda: _main_test().ci[0] * USERS_PER_YEAR * VALUE_PER_CLICKER,
     rtol=1e-6,
     mistakes={
@@ -379,8 +468,9 @@ q11 = Exercise(
     ],
 )
 
-q12 = Exercise(
-    "Q12 · Holm-adjusted slice p-values",
+
+q15 = Exercise(
+    "Q15 · Holm-adjusted slice p-values",
     expected=lambda: abtest.adjust_pvalues(_slice_pvalues(), method="holm").p_adjusted,
     hints=[
         "Put the five p-values in one array (new, returning, then the session bands in "
@@ -390,38 +480,40 @@ q12 = Exercise(
     ],
 )
 
-q13 = MultipleChoice(
-    "Q13 · do the segments differ?",
+
+q16 = MultipleChoice(
+    "Q16 · do the segments differ?",
     question=(
         "New users: +0.67 pp (p = 0.18); returning users: +0.85 pp (p = 0.034). The test of "
         "the difference between the two lifts gives p = 0.77. What can you conclude?"
     ),
     options={
+        "The data cannot tell: the test of the difference is underpowered.": (
+            "Yes. Report the overall effect, and treat a segment difference as a hypothesis "
+            "for a test sized to detect it."
+        ),
         "Orange works for returning users but not for new users.": (
             "One slice below 0.05 and one above is not evidence that they differ: the test of "
             "the difference is what answers that, and it finds nothing."
         ),
-        "The effect is the same in both segments.": (
+        "The effect is the same in both segments: the interaction test found no difference.": (
             "Absence of evidence is not evidence of absence: with these standard errors the "
             "test had only about a one-in-three chance to detect even a real gap of a "
             "percentage point."
         ),
-        "The data cannot tell whether the segments differ: the test is underpowered for a "
-        "difference of this size.": (
-            "Yes. Report the overall effect, and treat a segment difference as a hypothesis "
-            "for a test sized to detect it."
-        ),
-        "After Holm neither segment is significant, so orange works for nobody.": (
-            "The overall test is significant; splitting the same users into slices only makes "
-            "each estimate noisier."
+        "Ship orange to returning users only, where the lift is larger and significant.": (
+            "Targeting needs evidence that the segments differ, which this test does not give; "
+            "new users' estimate is positive too, and the overall effect is the best estimate "
+            "for each segment."
         ),
     },
-    answer="C",
+    answer="A",
     hints=["Which test compares the segments with each other, rather than each with zero?"],
 )
 
-q14 = Exercise(
-    "Q14 · average order value",
+
+q17 = Exercise(
+    "Q17 · average order value",
     expected=lambda: (
         abtest.ratio_test(
             _arms(clean())[0]["revenue"],
@@ -438,8 +530,9 @@ q14 = Exercise(
     ],
 )
 
-q15 = Decision(
-    "Q15 · the launch decision",
+
+q18 = Decision(
+    "Q18 · the launch decision",
     question=(
         "Clicks: +0.78 pp (95 % CI +0.17 to +1.39 pp, p = 0.013); break-even is +0.50 pp; with "
         "a flat prior the chance that orange pays for itself is about 80 %. Revenue per user "
@@ -466,12 +559,13 @@ q15 = Decision(
     answer="ship",
     hints=[
         "Compare the whole interval with break-even, then ask what each decision risks.",
-        "Apply the rule you wrote down in Q5.",
+        "Apply the rule you wrote down in Q6.",
     ],
 )
 
-q16 = Exercise(
-    "Q16 · power of the holdout",
+
+q19 = Exercise(
+    "Q19 · power of the holdout",
     expected=lambda: abtest.power_proportions(
         BASELINE,
         _main_test().estimate,

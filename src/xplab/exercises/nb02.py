@@ -57,6 +57,10 @@ PER_ARM = 20_000  # planned users per arm
 TAU = 0.4  # mSPRT mixing sd = the MDE, chosen before the data
 LOOK_EVERY = 500  # users per arm between looks on the dashboard
 GS_LOOKS = 5
+PEEK_LOOKS = 10  # Exercise 3: looks of the naive dashboard to estimate
+#: The next experiment (Exercise 14): users the portal can route into it per day, and days available.
+NEXT_DAILY_USERS = 2_000
+NEXT_MAX_DAYS = 28
 
 
 @cache
@@ -83,8 +87,12 @@ def _portfolio() -> pd.DataFrame:
 
 
 def _cuped_reference(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    # the first case's covariate is unbalanced on purpose (pooling θ within arms must
+    # matter), so the balance check that guards real experiments is off here
     return abtest.cuped_test(
-        GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
+        GroupStats.from_arrays(y_c, covariate=x_c),
+        GroupStats.from_arrays(y_t, covariate=x_t),
+        balance_alpha=None,
     ).estimate
 
 
@@ -114,7 +122,7 @@ def _cuped_control_theta(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
 
 def _cuped_plus(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
     c, t = GroupStats.from_arrays(y_c, covariate=x_c), GroupStats.from_arrays(y_t, covariate=x_t)
-    adjusted = abtest.cuped_test(c, t).estimate
+    adjusted = abtest.cuped_test(c, t, balance_alpha=None).estimate  # as _cuped_reference
     plain = float(np.mean(y_t) - np.mean(y_c))
     return plain + (plain - adjusted)  # + θ·(x̄_t − x̄_c) instead of −
 
@@ -159,6 +167,7 @@ q1 = Exercise(
     ],
 )
 
+
 q2 = Decision(
     "Q2 · the A/A test fails",
     question=(
@@ -168,56 +177,86 @@ q2 = Decision(
         "What do you recommend?"
     ),
     options={
-        "go ahead, and analyse with CUPED to correct the imbalance": (
+        "stop: find and fix the cause, then repeat the A/A test": (
+            "Yes. An A/A test exists to catch exactly this; every experiment on a broken "
+            "assignment would be biased in the same direction. Slice the mismatch (new vs "
+            "returning users, day, platform) to find the cause, fix it, and repeat the A/A "
+            "before any experiment runs on the service."
+        ),
+        "go ahead, and analyse every experiment with CUPED on the pre-period, which "
+        "corrects the imbalance": (
             "CUPED adjusts for chance imbalance in a *randomised* experiment. Here the split "
             "itself is broken: users are moved between arms by something related to their "
             "habits, and no covariate adjustment can promise to undo an unknown selection."
         ),
-        "go ahead: an A/A test always finds something at these sample sizes": (
-            "A correct A/A test rejects only 5 % of the time at α = 0.05, at any sample size; "
-            "an SRM with p < 10⁻¹⁰ is not chance."
-        ),
-        "stop: find and fix the cause, then re-run the A/A test before any experiment": (
-            "Yes. An A/A test exists to catch exactly this; every experiment on a broken "
-            "assignment would be biased in the same direction. Slice the mismatch (new vs "
-            "returning users, day, platform) to find the cause, fix it, and repeat the A/A."
+        "go ahead: with 100,000 users an A/A test flags differences too small to matter": (
+            "A correct A/A test rejects only 5 % of the time at α = 0.05, at any sample size, "
+            "and an SRM check 0.1 % of the time at its threshold; p < 10⁻¹⁰ is not chance, "
+            "and a broken split biases every experiment, however small the gap looks."
         ),
     },
-    answer="stop: find and fix the cause, then re-run the A/A test before any experiment",
+    answer="A",
     hints=[
         "What does a sample ratio mismatch say about how users reached each arm?",
     ],
 )
 
-q3 = Decision(
-    "Q3 · p = 0.03 on day 4",
+
+def _peeking_rate(looks: int, reps: int = 200_000) -> float:
+    """False-positive rate of stopping at the first |z| ≥ 1.96 over equally spaced looks."""
+    rng = np.random.default_rng(2026)
+    z = np.cumsum(rng.standard_normal((reps, looks)), axis=1) / np.sqrt(np.arange(1, looks + 1))
+    return float(np.mean(np.any(np.abs(z) >= 1.959963984540054, axis=1)))
+
+
+q3 = Exercise(
+    "Q3 · the cost of ten looks, estimated",
+    expected=lambda: _peeking_rate(PEEK_LOOKS),
+    estimate=0.5,
+    kind="judgment",
+    hints=[
+        "Two looks already give more than 5 %; ten independent looks would give 1 − 0.95¹⁰ ≈ 40 %. The looks share most of their data: somewhere in between.",
+        "Armitage, McPherson & Rowe (1969) computed it: 19.3 % with 10 looks — about four times the 5 % promised. Each look is a 5 % chance, but the looks are strongly correlated (each adds a tenth of the data to the last), so the rate grows far more slowly than 1 − 0.95¹⁰ = 40 %.",
+    ],
+)
+
+
+q4 = Decision(
+    "Q4 · p = 0.03 on day 4",
     question=(
         "A fixed-horizon test is planned for 14 days. On day 4 the dashboard shows "
-        "p = 0.03 for the primary metric, and the product manager wants to ship today. "
-        "What do you do?"
+        "p = 0.03 for the primary metric — it was below 0.05 on days 2 and 3 as well — and "
+        "the product manager wants to ship today. What do you do?"
     ),
     options={
-        "ship: p < 0.05 is significant": (
-            "The 0.05 threshold holds for one analysis at the planned sample size. Stopping at "
-            "the first look that crosses it makes false positives several times more likely, "
-            "and day 4 has not covered a full week of behaviour."
+        "ship: p has been below 0.05 three days running, so the effect is stable": (
+            "The three p-values share most of their data (day 4 contains days 2 and 3), so "
+            "they are not three pieces of evidence. Stopping at the first looks that cross "
+            "0.05 is exactly the peeking that turns 5 % into 20 % and more."
+        ),
+        "switch to an always-valid mSPRT now and ship today if its p-value is below 0.05": (
+            "The mSPRT's guarantee holds when it is the plan from the start. Choosing it on "
+            "day 4 because the fixed-horizon p looked good is choosing the analysis after "
+            "seeing the data — and its p-value on day 4 would be far above 0.03 anyway."
+        ),
+        "extend the test to 28 days, so that the early result can be confirmed": (
+            "Changing the horizon after an interim look is another data-dependent stopping "
+            "rule; it also delays the decision for no reason the plan foresaw. Keep the "
+            "plan: 14 days, one analysis."
         ),
         "keep running to day 14 and analyse once, as planned": (
             "Yes. A fixed-horizon test is valid when it is analysed once, at the planned size. "
             "If the team needs to stop early, the next experiment should be planned with a "
             "sequential test (mSPRT or group-sequential bounds) from the start."
         ),
-        "stop and re-run: the early signal shows the test is biased": (
-            "Nothing suggests a bias: an early p = 0.03 is what chance alone often produces "
-            "when you look every day. The remedy is to keep to the plan, not to restart."
-        ),
     },
-    answer="keep running to day 14 and analyse once, as planned",
+    answer="D",
     hints=["Which analysis does the 0.05 in a fixed-horizon test refer to?"],
 )
 
-q4 = Exercise(
-    "Q4 · the always-valid p-value",
+
+q5 = Exercise(
+    "Q5 · the always-valid p-value",
     expected=_msprt_last,
     rtol=1e-6,
     hints=[
@@ -227,33 +266,36 @@ q4 = Exercise(
     ],
 )
 
-q5 = MultipleChoice(
-    "Q5 · choosing τ",
+
+q6 = MultipleChoice(
+    "Q6 · choosing τ",
     question=(
         "The mSPRT needs a mixing standard deviation τ. Which choice is sound for the "
         "engagement experiment?"
     ),
     options={
-        "the effect estimated at the first look, so the test is tuned to this experiment": (
+        "the effect estimated at the first look, so that the test is tuned to the effect this "
+        "experiment actually has": (
             "No: τ chosen from the data of the test itself is no longer fixed in advance, "
             "and the type-I guarantee (Ville's inequality for a fixed mixture) is lost."
-        ),
-        "the MDE from the plan, or the spread of past experiments' effects, fixed before the data": (
-            "Yes. The test is most powerful against effects of about size τ; the MDE or "
-            "the prior spread of past effects are the natural scale, and fixing τ in advance "
-            "keeps the guarantee."
         ),
         "as small as possible, so that only real effects are detected": (
             "Any fixed τ > 0 keeps type-I error at or below α; a tiny τ does not make the "
             "test safer, it makes it need enormous samples to detect anything."
         ),
+        "the MDE from the plan, or the spread of past experiments' effects, fixed in advance": (
+            "Yes. The test is most powerful against effects of about size τ; the MDE or "
+            "the prior spread of past effects are the natural scale, and fixing τ in advance "
+            "keeps the guarantee."
+        ),
     },
-    answer="B",
+    answer="C",
     hints=["τ describes the effects you expect, and it must not depend on this test's data."],
 )
 
-q6 = Exercise(
-    "Q6 · the last O'Brien–Fleming threshold",
+
+q7 = Exercise(
+    "Q7 · the last O'Brien–Fleming threshold",
     expected=lambda: float(
         abtest.group_sequential_bounds(np.arange(1, GS_LOOKS + 1) / GS_LOOKS).nominal_p[-1]
     ),
@@ -265,8 +307,26 @@ q6 = Exercise(
     ],
 )
 
-q7 = Exercise(
-    "Q7 · power on MAU",
+
+q8 = MultipleChoice(
+    "Q8 · looking more than once, safely",
+    question="A 14-day test is looked at more than once. Which of these plans keep the chance of a false positive at or below 5 %?",
+    options={
+        "An mSPRT with τ fixed before the data, checked every day, stopping when p ≤ 0.05.": "Always-valid: Ville's inequality holds at every look, whenever you stop (in large samples, since the variance is estimated).",
+        "O'Brien–Fleming bounds at 5 looks planned in advance.": "Alpha spending makes the five bounds together spend exactly 5 %.",
+        "Checking the fixed-horizon p daily, but stopping only when it is below 0.05 on two days in a row.": "Two consecutive crossings are strongly correlated: with 14 daily looks this rule still rejects about 12 % of A/A tests. Nothing was computed to make it spend 5 %.",
+        "Looking at the dashboard every day, but deciding only on day 14's p-value.": "Looking is harmless; acting on it is not. One decision at the planned horizon is the fixed-horizon test.",
+        "Halving α to 0.025 at every daily look.": "A fixed stricter bar is not a spending plan: with 14 looks at 0.025 about 12 % of A/A tests cross it at some look.",
+    },
+    answer=["A", "B", "D"],
+    hints=[
+        "Which rules were *computed* to spend 5 % over all the looks, or act only once?",
+    ],
+)
+
+
+q9 = Exercise(
+    "Q9 · power on MAU",
     expected=lambda: float(abtest.power_proportions(MAU_BASELINE, MAU_MDE, PER_ARM)),
     rtol=1e-4,
     hints=[
@@ -275,11 +335,26 @@ q7 = Exercise(
     ],
 )
 
-q8 = Exercise(
-    "Q8 · CUPED by hand",
+
+def _cuped_all_users(y_c: Any, x_c: Any, y_t: Any, x_t: Any) -> float:
+    """Deng et al.'s (2013) form: θ from all users at once, ignoring the arms."""
+    x, y = np.concatenate([x_c, x_t]), np.concatenate([y_c, y_t])
+    theta = np.cov(x, y)[0, 1] / np.var(x, ddof=1)
+    return float((np.mean(y_t) - np.mean(y_c)) - theta * (np.mean(x_t) - np.mean(x_c)))
+
+
+q10 = Exercise(
+    "Q10 · CUPED by hand",
     expected=_cuped_reference,
     cases=_cuped_cases(),
     rtol=1e-7,
+    accept={
+        "θ from all users at once is how Deng, Xu, Kohavi & Walker (2013) write it. It differs "
+        "from θ pooled within arms (the regression estimate, what `cuped_test` computes) only "
+        "through the gap between the arms' means, which randomisation keeps small: on large "
+        "arms the two estimates agree to many decimals, on the checker's small, unequal arms "
+        "they do not.": _cuped_all_users,
+    },
     mistakes={
         "that is the plain difference in means: CUPED subtracts θ·(x̄_t − x̄_c)": _cuped_unadjusted,
         "that takes θ from the control arm alone; pool the two arms' within-arm sums of "
@@ -292,13 +367,15 @@ q8 = Exercise(
     },
     hints=[
         "θ = (Σ_c (y − ȳ_c)(x − x̄_c) + Σ_t (y − ȳ_t)(x − x̄_t)) / "
-        "(Σ_c (x − x̄_c)² + Σ_t (x − x̄_t)²): centre each arm at its own means.",
+        "(Σ_c (x − x̄_c)² + Σ_t (x − x̄_t)²): centre each arm at its own means. "
+        "(θ from all users at once, as Deng et al. write it, is accepted too.)",
         "Return (ȳ_t − ȳ_c) − θ·(x̄_t − x̄_c).",
     ],
 )
 
-q9 = Exercise(
-    "Q9 · sample size with CUPED",
+
+q11 = Exercise(
+    "Q11 · sample size with CUPED",
     expected=lambda: abtest.sample_size_means(MDE, ENGAGEMENT_SD * np.sqrt(1 - RHO**2)),
     round_up=True,
     unit="user",
@@ -308,8 +385,9 @@ q9 = Exercise(
     ],
 )
 
-q10 = Exercise(
-    "Q10 · the exaggeration ratio",
+
+q12 = Exercise(
+    "Q12 · the exaggeration ratio",
     expected=_exaggeration,
     rtol=1e-6,
     hints=[
@@ -317,30 +395,72 @@ q10 = Exercise(
     ],
 )
 
-q11 = Decision(
-    "Q11 · the review board",
+
+q13 = Decision(
+    "Q13 · the review board",
     question=(
         "The head of product asks: 'our experiments keep coming back inconclusive, and when "
         "we ship a winner MAU does not move. What should we change first?'"
     ),
     options={
-        "raise α to 0.10 so that more experiments come out significant": (
-            "More 'winners', but twice the false-positive rate among ideas that do nothing, "
-            "and at this power the winners' measured lifts still overstate their true effects: "
-            "it treats a symptom, not the low power, and the MAU forecasts stay too rosy."
+        "make engagement the primary metric, since it moves within two weeks, and keep the "
+        "rest of the process as it is": (
+            "Half the answer: a sensitive metric fixes much of the power problem, but peeking "
+            "still inflates false winners and the winners' measured lifts still overstate "
+            "their effects, so the MAU forecasts stay too rosy."
         ),
-        "keep MAU as the primary metric and run every test until it is significant": (
-            "MAU has almost no power in two weeks, and running until significant is peeking: "
-            "it guarantees false winners eventually."
-        ),
-        "pre-register a sensitive primary metric with CUPED and a stopping rule; "
-        "shrink winners' lifts before forecasting MAU": (
+        "pre-register a sensitive metric with CUPED and a stopping rule; shrink winners' lifts": (
             "Yes. A sensitive engagement metric (validated as leading to MAU) plus CUPED "
             "fixes the power problem, a pre-registered stopping rule (or a sequential test) "
             "keeps false positives at α, and shrinkage replaces exaggerated lifts with "
             "honest forecasts."
         ),
+        "raise α to 0.10 so that fewer real effects are missed": (
+            "More 'winners', but twice the false-positive rate among ideas that do nothing, "
+            "and at this power the winners' measured lifts still overstate their true effects: "
+            "it treats a symptom, not the low power, and the MAU forecasts stay too rosy."
+        ),
+        "run every test on MAU for twelve weeks instead of two": (
+            "Six times the users is still far from the 625,551 per arm MAU needs for +0.2 pp; "
+            "tests would take months and stay underpowered, and nothing is done about peeking "
+            "or the winner's curse."
+        ),
     },
-    answer="C",
+    answer="B",
     hints=["Two complaints, two causes: low power, and selected (exaggerated) winners."],
+)
+
+
+def _check_plan(plan: Any) -> str | None:
+    if not isinstance(plan, abtest.ExperimentPlan):
+        return (
+            "expected an `abtest.ExperimentPlan` (creating one checks its arithmetic), got a "
+            f"{type(plan).__name__}"
+        )
+    if plan.metric_type != "mean":
+        return "the primary metric is engagement, a mean per user: metric_type='mean'"
+    if plan.daily_traffic > NEXT_DAILY_USERS:
+        return (
+            f"the plan counts on {plan.daily_traffic:,} users a day; the portal can route "
+            f"{NEXT_DAILY_USERS:,}"
+        )
+    return plan.review(
+        guardrails=("MAU",),
+        min_standard_deviation=ENGAGEMENT_SD * float(np.sqrt(1 - RHO**2)),
+        max_mde=MDE,
+        whole_weeks=True,
+        max_days=NEXT_MAX_DAYS,
+    )
+
+
+q14 = Exercise(
+    "Q14 · a plan that passes review",
+    checker=_check_plan,
+    kind="design",
+    hints=[
+        "Without CUPED, 0.4 points on σ = 20 needs 39,245 users per arm: at 2,000 a day that "
+        "is more than four weeks. What σ may a CUPED-analysed plan assume?",
+        "σ√(1 − ρ²) with ρ = 0.7; `abtest.sample_size_means` gives the users per arm, and "
+        "the duration is 2 × that ÷ 2,000, rounded up to whole weeks.",
+    ],
 )

@@ -126,9 +126,20 @@ q2 = MultipleChoice(
         "the clustered SE (0.0061). Why?"
     ),
     options={
-        "Clustering always makes standard errors smaller.": (
-            "No: when a unit's errors are positively correlated over time, clustering usually "
-            "makes them larger — the latency simulation shows exactly that."
+        "California's errors are negatively correlated over time, and clustering rewards "
+        "that with a smaller SE.": (
+            "Negative serial correlation can shrink a clustered SE, but it is not what "
+            "happens here: California's own residuals never enter the clustered variance "
+            "at all, whatever their correlation."
+        ),
+        "Positive serial correlation within states: the iid SE ignores it.": (
+            "Ignoring positive correlation makes the iid SE too *small*, the usual story "
+            "(the latency simulation shows it). Here the iid SE is the larger one."
+        ),
+        "27 clusters give a t distribution with more degrees of freedom, which shrinks the "
+        "clustered SE.": (
+            "The degrees of freedom change the critical value (t with 26 df), not the "
+            "standard error itself."
         ),
         "With one treated state, the clustered SE cannot see California's own noise.": (
             "Yes. The state effect and the treatment dummy fit California's pre and post means "
@@ -136,17 +147,8 @@ q2 = MultipleChoice(
             "from the 26 control states. With a single treated cluster CR1 is unreliable; "
             "randomization inference (the placebo in space) is the honest check."
         ),
-        "The naive SE is wrong because the panel is too small for any standard error.": (
-            "Not the reason: 162 observations are enough for an iid SE if errors were "
-            "independent. The problem is specific to having one treated cluster."
-        ),
-        "The clustered SE is smaller because 27 clusters give a t distribution with more "
-        "degrees of freedom.": (
-            "The degrees of freedom change the critical value (t with 26 df), not the "
-            "standard error itself."
-        ),
     },
-    answer="B",
+    answer="D",
     hints=[
         "Ask which residuals feed each cluster's score Σ_t x̃_it e_it, and what they are "
         "for California.",
@@ -171,22 +173,29 @@ q4 = Decision(
         "p = 0.12. The in-time placebos find nothing. What do you conclude?"
     ),
     options={
-        "parallel trends fail: drop the DiD": (
-            "Too strong. With four leads, one p < 0.05 is expected by chance about one time in "
-            "five even when trends are parallel; the joint test does not reject, the leads are "
-            "small next to the 0.2-point effect and have no trend."
-        ),
         "no evidence against parallel trends: report the DiD with the event study": (
             "Yes. Nothing in the pre-period is large or systematic. Report the estimate with "
             "the event-study plot so readers can judge, and say that a pre-trend test can "
             "only fail to find a violation, never prove there is none."
         ),
-        "parallel trends are proven: report the DiD without caveats": (
-            "A non-rejection is not proof: pre-trend tests have low power, and parallel "
-            "trends after adoption can never be tested. Keep the caveat."
+        "drop that week from the pre-period and re-estimate, so that the leads are clean": (
+            "Choosing the sample after seeing which week looks bad is a forking path: the "
+            "check would then pass by construction, and the estimate's error rate is no "
+            "longer what its interval says."
+        ),
+        "add a linear trend per region to the TWFE model to absorb the pre-trend": (
+            "Region trends are a remedy for a real, systematic drift — and they are fitted on "
+            "the post-period too, where they can soak up part of an effect that builds over "
+            "time. Nothing here calls for them: the leads show no trend, and one p = 0.03 "
+            "among four is what chance produces."
+        ),
+        "parallel trends fail at the 5 % level: drop the DiD": (
+            "Too strong. With four leads, one p < 0.05 is expected by chance about one time in "
+            "five even when trends are parallel; the joint test does not reject, the leads are "
+            "small next to the 0.2-point effect and have no trend."
         ),
     },
-    answer="no evidence against parallel trends: report the DiD with the event study",
+    answer="A",
     hints=[
         "How many leads are there, and how often would one of them reach p < 0.05 by chance?",
         "Compare the size of the leads with the size of the effect, and read the joint test.",
@@ -238,26 +247,31 @@ q7 = MultipleChoice(
         "points, and its event-time path rises week by week. What do you report?"
     ),
     options={
-        "The TWFE coefficient: it is the standard DiD regression.": (
+        "The TWFE coefficient: it is the standard DiD regression, with clustered errors.": (
             "Not here: with staggered adoption and growing effects, TWFE uses already-treated "
             "regions as controls and subtracts their growing effect; the coefficient is a "
             "weighted average with weights that can even be negative."
         ),
-        "The C&S overall ATT together with its event-time path, saying that the average "
-        "depends on how long regions have been treated.": (
+        "TWFE again, after dropping the never-treated regions so that only adopting regions "
+        "are compared.": (
+            "That makes it worse: without never-treated regions every comparison after the "
+            "first wave uses regions already treated — the forbidden comparisons — as "
+            "controls."
+        ),
+        "The C&S overall ATT with its event-time path, saying the average depends on how "
+        "long regions were treated.": (
             "Yes. The overall ATT is a clean average over treated region-days, and the path "
             "shows that 'the' effect depends on exposure time — the number a planner needs "
             "is the effect after k weeks."
         ),
-        "The larger of the two, since both are unbiased under parallel trends.": (
-            "Only C&S is unbiased here; picking the larger number is a forking path."
-        ),
-        "Neither: with staggered adoption DiD cannot be used.": (
-            "Staggered adoption is fine with an estimator that compares each cohort only with "
-            "not-(yet-)treated units."
+        "Neither: an effect that keeps growing violates parallel trends, so no DiD estimate "
+        "is valid here.": (
+            "A growing effect is not a violation: parallel trends is about the untreated "
+            "outcomes. DiD estimators that compare each cohort only with not-yet- or "
+            "never-treated units handle dynamic effects."
         ),
     },
-    answer="B",
+    answer="C",
     hints=["Which comparisons does TWFE make that C&S never makes?"],
 )
 
@@ -265,22 +279,27 @@ q8 = MultipleChoice(
     "Q8 · a clean pre-trend test",
     question=(
         "On the panel with a slowly improving first wave (weak drift), the joint pre-trend "
-        "test gives p = 0.28, yet the drift moved the DiD estimate by an eighth of the effect. What does the large p-value tell you?"
+        "test gives p = 0.28, yet the drift moved the DiD estimate by an eighth of the effect. "
+        "What does the large p-value tell you?"
     ),
     options={
-        "That trends were parallel, so the bias must come from somewhere else.": (
-            "No: a large p-value means the data are compatible with parallel pre-trends, not "
-            "that they were parallel. Here the violation is real and simply too small for the "
-            "test to see with 40 regions."
+        "That the estimate is safe to report: the pre-trend test is the standard check, and "
+        "it passed.": (
+            "Passing a check with little power is weak reassurance: here the violation is "
+            "real and biases the estimate, and the test is simply too weak to see it with "
+            "40 regions."
         ),
-        "Only that no violation large enough for the test to detect was found; the test has "
-        "little power against slow drifts that still bias the estimate.": (
+        "Only that no violation it could detect was found: slow drifts that still bias the "
+        "estimate pass it.": (
             "Yes. Pre-trend tests are low-powered, and conditioning on passing them can even "
             "worsen the bias (Roth 2022). Ask how the rollout order was chosen, and bound "
             "the estimate under plausible trend violations."
         ),
-        "That the probability of parallel trends is larger than 95 %.": (
-            "A p-value is not the probability of a hypothesis."
+        "That the drift is too small to matter: a violation large enough to bias the "
+        "estimate would have made the test reject.": (
+            "That equates what the test can see with what matters. A drift of 0.005 points "
+            "a day is invisible to this test yet moves the estimate by 0.027 points — an "
+            "eighth of the effect."
         ),
     },
     answer="B",

@@ -41,6 +41,16 @@ MEANS = (0.04, 0.05, 0.06, 0.07, 0.08)
 N_ROUNDS = 10_000
 BANDIT_SEED = 3
 
+#: The editors' rules for the "for you" slot (Exercise 11): a list of SLOT_SIZE, no story
+#: twice (near-duplicates at cosine >= DUPLICATE_THRESHOLD), at most MAX_PER_TOPIC per topic.
+SLOT_SIZE = 10
+MAX_PER_TOPIC = 4
+DUPLICATE_THRESHOLD = 0.8
+CANDIDATES_PER_TOPIC = 10  # candidate generation: each topic's 10 best unread articles
+N_RULE_LISTS = 8  # held-out readers the checker runs a re-ranker on
+RULE_SEED = 5  # the held-out readers
+EXAMPLE_SEED = 17  # a different reader, for trying a re-ranker out
+
 
 @cache
 def news() -> pd.DataFrame:
@@ -94,6 +104,52 @@ def session(tier: str) -> recs.ColdStartResult:
     )
 
 
+def slot_candidates(history: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The candidates of the "for you" slot for a reader who read ``history``: each
+    topic's ``CANDIDATES_PER_TOPIC`` unread articles most similar to the reader's
+    profile (near-duplicates of what was read left out, near-duplicates of each other
+    kept), most relevant first, with their cosine-similarity matrix.
+
+    Returns ``(candidates, similarity)``; ``candidates`` has ``item_id``, ``score``
+    (cosine to the profile) and ``topic``.
+    """
+    tf = content()
+    ids = np.asarray(tf.article_ids_)
+    topic = news().set_index("article_id")["category"].reindex(ids).to_numpy()
+    score = tf.scores(tf.profile(history))
+    read = tf.vectors_[tf.positions(history)]
+    near_read = (tf.vectors_ @ read.T).toarray().max(axis=1)
+    unread = ~np.isin(ids, history) & (near_read < DUPLICATE_THRESHOLD)
+    picked: list[int] = []
+    for t in sorted(set(topic)):
+        pool = np.flatnonzero(unread & (topic == t))
+        picked += pool[np.argsort(-score[pool], kind="stable")[:CANDIDATES_PER_TOPIC]].tolist()
+    order = np.asarray(picked)[np.argsort(-score[picked], kind="stable")]
+    frame = pd.DataFrame({"item_id": ids[order], "score": score[order], "topic": topic[order]})
+    return frame, tf.similarity(ids[order])
+
+
+def _reader_history(rng: np.random.Generator) -> list[str]:
+    """Two articles from one topic and one from another: a returning reader's clicks."""
+    articles = news()
+    first, second = rng.choice(sorted(articles["category"].unique()), 2, replace=False)
+    ids = articles["article_id"].to_numpy()
+    cats = articles["category"].to_numpy()
+    return [*rng.choice(ids[cats == first], 2, replace=False), rng.choice(ids[cats == second])]
+
+
+@cache
+def rule_lists() -> list[tuple[pd.DataFrame, np.ndarray]]:
+    """The held-out candidate lists the checker of Exercise 11 runs a re-ranker on."""
+    rng = np.random.default_rng(RULE_SEED)
+    return [slot_candidates(_reader_history(rng)) for _ in range(N_RULE_LISTS)]
+
+
+def rule_example() -> tuple[pd.DataFrame, np.ndarray]:
+    """One more reader's candidates (not among the held-out ones), to try a re-ranker on."""
+    return slot_candidates(_reader_history(np.random.default_rng(EXAMPLE_SEED)))
+
+
 @cache
 def greedy_run() -> SimulationResult:
     policy = EpsilonGreedy(len(MEANS), epsilon=0.0, seed=BANDIT_SEED)
@@ -109,6 +165,7 @@ q1 = Exercise(
     ],
 )
 
+
 q2 = Exercise(
     "Q2 · cosine of two TF-IDF vectors",
     expected=lambda: float(content().similarity([NEW_ARTICLE, OTHER_ARTICLE])[0, 1]),
@@ -120,6 +177,7 @@ q2 = Exercise(
     ],
 )
 
+
 q3 = MultipleChoice(
     "Q3 · the duplicate threshold",
     question=(
@@ -127,28 +185,31 @@ q3 = MultipleChoice(
         "(never recommend two articles with cosine ≥ 0.5 together). What is the main effect?"
     ),
     options={
-        "Nothing changes: real duplicates are all above 0.98 anyway": (
-            "Identical bodies are, but the threshold also blocks every other pair above it; "
-            "moving it to 0.5 blocks many more pairs."
+        "Little: re-filed stories score above 0.98, so 0.5 only adds a safety margin.": (
+            "Identical bodies do, but the threshold blocks *every* pair above it: moving it "
+            "to 0.5 blocks many more pairs, nearly all of them different stories."
         ),
-        "It also removes follow-ups and related stories on the same subject, the most useful "
-        "'similar articles'": (
+        "Same-topic precision rises, because near-duplicates no longer crowd the lists.": (
+            "Duplicates do flatter same-topic precision, which is why pairs at ≥ 0.8 are "
+            "removed; below that the removed pairs are different stories, mostly on the "
+            "same topic, so the same-topic share falls."
+        ),
+        "It also catches re-versions with an edited body at no cost: they sit between "
+        "0.5 and 0.8.": (
+            "It catches the odd re-version that sits below 0.8 (section 1 shows one), but "
+            "not at no cost: the same band holds far more related-but-different stories."
+        ),
+        "It removes follow-ups and related stories on one subject, the best 'similar articles'.": (
             "Yes. Distinct stories on one subject sit below 0.8 (the pairs printed just "
             "below the threshold in section 1); a lower threshold hides exactly the related "
             "coverage a reader of the story wants, to guard against a problem that 0.8 "
             "already solves."
         ),
-        "It makes the lists more accurate, because duplicates inflate precision": (
-            "Duplicates do flatter same-topic precision, but that is why pairs at ≥ 0.8 are "
-            "removed; below that, the removed pairs are different stories."
-        ),
-        "It speeds up recommendations": (
-            "Speed is not the issue: the check costs about the same at any threshold."
-        ),
     },
-    answer="B",
+    answer="D",
     hints=["Look at the cosines of the related-but-different pairs printed in section 1."],
 )
+
 
 q4 = Exercise(
     "Q4 · the content weight",
@@ -158,6 +219,7 @@ q4 = Exercise(
         "Three clicks and topic picks: (1 + 3) / (1 + 3 + 1).",
     ],
 )
+
 
 q5 = Exercise(
     "Q5 · clicks gained by onboarding",
@@ -171,6 +233,7 @@ q5 = Exercise(
     ],
 )
 
+
 q6 = Exercise(
     "Q6 · pseudo-regret by hand",
     expected=lambda: greedy_run().regret,
@@ -180,6 +243,7 @@ q6 = Exercise(
     ],
 )
 
+
 q7 = MultipleChoice(
     "Q7 · why UCB1 does no better than random here",
     question=(
@@ -187,16 +251,19 @@ q7 = MultipleChoice(
         "regret of random recommendations, while LinUCB has a small fraction of it. Why?"
     ),
     options={
-        "The context-free policies have a bug": (
-            "No: in the context-free environment the same policies have less regret than random."
+        "Averaged over readers the topics are almost equally good; the gain is in each "
+        "reader's own topics, which needs the context.": (
+            "Yes. A context-free policy learns one best arm for everybody. In this simulator "
+            "each topic's click rate averaged over all readers is nearly the same — by "
+            "construction: every reader's preferences come from a symmetric Dirichlet — so "
+            "even the perfect single arm loses almost as much to the per-reader oracle as "
+            "random does. LinUCB sees each reader's preferences and can pick their topic. "
+            "Where some topics are better for everyone, context-free bandits gain too."
         ),
-        "Averaged over readers the topics are almost equally good, so the best single topic "
-        "is barely better than a random one; the gain is in showing each reader their own "
-        "topics, which needs the context": (
-            "Yes. A context-free policy learns one best arm for everybody. Here each topic's "
-            "click rate averaged over all readers is nearly the same, so even the perfect "
-            "single arm loses almost as much to the per-reader oracle as random does. LinUCB "
-            "sees each reader's preferences and can pick their topic."
+        "They never stop exploring: UCB1's bonus and Thompson's random draws keep costing "
+        "clicks long after the best arm is known.": (
+            "Their exploration shrinks as evidence accumulates (in the context-free world "
+            "the same policies beat random by far); what they converge to is the problem."
         ),
         "10,000 rounds are too few for them to converge": (
             "They have converged on what they can learn: the best single topic is worth little "
@@ -207,9 +274,10 @@ q7 = MultipleChoice(
             "the gap."
         ),
     },
-    answer="B",
+    answer="A",
     hints=["Print `env.ctr.mean(axis=0)`: the click rate of each topic averaged over readers."],
 )
+
 
 q8 = Exercise(
     "Q8 · the truth behind a replay",
@@ -222,6 +290,7 @@ q8 = Exercise(
     ],
 )
 
+
 q9 = MultipleChoice(
     "Q9 · replay on a non-uniform log",
     question=(
@@ -230,26 +299,28 @@ q9 = MultipleChoice(
         "value. Why?"
     ),
     options={
-        "Replay keeps the events where the log shows business, and those are mostly "
-        "business fans, who click more": (
-            "Yes. Matched events are no longer a random sample of readers: the logger chose "
-            "business mostly for readers who like it. With a known logging probability, "
-            "inverse-propensity weighting corrects this; with a deterministic logger nothing "
-            "can."
-        ),
         "There are too few matched events, so the estimate is noisy": (
             "Noise scatters an estimate on both sides of the truth and shrinks with more "
             "events; this is a systematic shift, which more events of the same log would not "
             "remove."
         ),
-        "Replay is biased for any fixed policy": (
-            "Not with a uniform logger: then each event matches with probability 1/K whatever "
-            "the reader, and the estimate is unbiased (section 5)."
+        "The matches are the events where the log showed business: mostly business fans, "
+        "who click more": (
+            "Yes. Matched events are no longer a random sample of readers: the logger chose "
+            "business mostly for readers who like it. With known logging probabilities, "
+            "inverse-propensity weighting corrects this; with a deterministic logger nothing "
+            "can."
+        ),
+        "Readers' tastes drifted while the production log was being written, so the log "
+        "no longer describes today's readers": (
+            "Stationarity is one of replay's conditions, but this simulator's readers never "
+            "change; the uniform log of the same readers gave the right answer."
         ),
     },
-    answer="A",
+    answer="B",
     hints=["Who are the readers for whom the production system showed business?"],
 )
+
 
 q10 = Exercise(
     "Q10 · intra-list diversity by hand",
@@ -265,11 +336,35 @@ def _mmr_list() -> list[str]:
     cand = content().similar(NEW_ARTICLE, k=50)
     sim = content().similarity(cand["article_id"])
     top = recs.mmr(cand["article_id"], cand["score"], sim, lambda_=0.7, k=10)
-    return top["item_id"].tolist()
+    return top["article_id"].tolist()
 
 
-q11 = Decision(
-    "Q11 · more clicks, narrower reading",
+def _check_rules(rerank: Any) -> str | None:
+    return recs.check_reranker(
+        rerank,
+        rule_lists(),
+        k=SLOT_SIZE,
+        max_per_topic=MAX_PER_TOPIC,
+        duplicate_threshold=DUPLICATE_THRESHOLD,
+    )
+
+
+q11 = Exercise(
+    "Q11 · a re-ranker with business rules",
+    checker=_check_rules,
+    kind="design",
+    hints=[
+        "Walk the candidates from the most relevant down; take one unless its topic already "
+        "has `ex.MAX_PER_TOPIC` items or it is a near-duplicate (similarity ≥ "
+        "`ex.DUPLICATE_THRESHOLD`) of one already taken; stop at k.",
+        "`np.argsort(-candidates['score'].to_numpy())` gives the order; "
+        "`similarity[i, chosen].max()` the closest item already taken.",
+    ],
+)
+
+
+q12 = Decision(
+    "Q12 · more clicks, narrower reading",
     question=(
         "A new ranking model raises CTR by 4 % in a two-week A/B test; the topic entropy of "
         "what each user sees falls by 30 %. What do you recommend?"
@@ -290,6 +385,11 @@ q11 = Decision(
             "lift, test it against control for long enough to see return visits and "
             "retention (a long-running holdout), and keep topic entropy as a guardrail. "
             "Section 6 shows how cheap diversity can be in relevance."
+        ),
+        "ship, and put topic entropy on the dashboard to watch after launch": (
+            "Watching after launch is not testing: with everyone on the new model there is "
+            "no control to show what the narrower diet costs in return visits, and the cost "
+            "arrives slowly. Keep a holdout and test a diversified variant instead."
         ),
     },
     answer="test a diversified variant longer",

@@ -15,8 +15,26 @@ import pandas as pd
 from .._validate import check_columns
 
 
+def _reject_datetimes(df: pd.DataFrame, column: str, *, name: str) -> None:
+    """Dates and times would be read as nanosecond counts: refuse them with the fix."""
+    dtype = df[column].dtype
+    if (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+    ):
+        raise ValueError(
+            f"{name} column {column!r} holds dates ({dtype}); the DiD functions count "
+            "periods, so pass period numbers: e.g. days since the start, "
+            f"(df[{column!r}] - df[{column!r}].min()).dt.days, or week numbers ... // 7 "
+            "(and code first_treated in the same numbers, NaN for never treated)"
+        )
+
+
 def numeric_column(df: pd.DataFrame, column: str, *, name: str) -> np.ndarray:
-    """A finite float array from ``df[column]``; ``name`` is the argument that named it."""
+    """A finite float array from ``df[column]``; ``name`` is the argument that named it.
+    Dates are refused (they would silently become nanosecond counts)."""
+    _reject_datetimes(df, column, name=name)
     try:
         values = pd.to_numeric(df[column], errors="raise").to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
@@ -40,9 +58,16 @@ def key_column(df: pd.DataFrame, column: str, *, name: str) -> pd.Series:
 
 
 def first_treated_column(
-    df: pd.DataFrame, column: str, *, name: str = "first_treated"
+    df: pd.DataFrame, column: str, periods: np.ndarray, *, name: str = "first_treated"
 ) -> np.ndarray:
-    """Adoption times as floats; NaN (or None / pd.NA) marks a never-treated unit."""
+    """Adoption times as floats; NaN (or None / pd.NA) marks a never-treated unit.
+
+    **0 = never treated** when 0 is not a period of the panel (``periods``): the
+    convention of R ``did``, csdid, moderndid and pyfixest's event-study
+    helpers, which code never-treated units as 0. When 0 *is* a period, 0 means
+    adoption in period 0, and never-treated units must be NaN.
+    """
+    _reject_datetimes(df, column, name=name)
     try:
         values = pd.to_numeric(df[column], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
@@ -53,7 +78,15 @@ def first_treated_column(
         raise ValueError(
             f"{name} column {column!r} has infinite values; code never-treated units as NaN"
         )
+    if not np.isin(0.0, periods):
+        values = np.where(values == 0, np.nan, values)
     return values
+
+
+NEVER_TREATED_HINT = (
+    "code never-treated units as NaN (or as 0 when 0 is not a period of the panel, "
+    "the R did convention)"
+)
 
 
 # column arguments that may be None ("not used"); every other one must name a column

@@ -262,12 +262,15 @@ def twfe(
         if (w < 0).any():
             raise ValueError(f"weights column {weights!r} must be >= 0")
         data["w"] = w
-    _check_identified(data)
-    fit = fit_feols("y ~ d | unit + time", data, weights="w" if weights is not None else None)
+    _check_identified(data, treatment)
+    try:
+        fit = fit_feols("y ~ d | unit + time", data, weights="w" if weights is not None else None)
+    except ValueError as exc:
+        if "collinear" not in str(exc):
+            raise
+        raise ValueError(_collinear(treatment, "a sum of a unit part and a period part")) from None
     if "d" not in fit.coef().index:
-        raise ValueError(
-            f"treatment column {treatment!r} is collinear with the unit and time effects"
-        )
+        raise ValueError(_collinear(treatment, "a sum of a unit part and a period part"))
     estimate = float(fit.coef()["d"])
     se = float(fit.se()["d"])
     n_clusters = int(data["cluster"].nunique())
@@ -289,7 +292,15 @@ def twfe(
     )
 
 
-def _check_identified(data: pd.DataFrame) -> None:
+def _collinear(treatment: str, how: str) -> str:
+    return (
+        f"treatment column {treatment!r} is {how}, so the unit and time fixed effects absorb "
+        "it and its effect cannot be estimated. TWFE needs D_it = 1 from the adoption period "
+        "on for the treated units (treated × post), 0 before and for the controls"
+    )
+
+
+def _check_identified(data: pd.DataFrame, treatment: str) -> None:
     """Clear errors for panels on which the DiD coefficient cannot be estimated."""
     n_clusters = data["cluster"].nunique()
     if n_clusters < 2:
@@ -297,6 +308,14 @@ def _check_identified(data: pd.DataFrame) -> None:
     if data["d"].nunique() < 2:
         raise ValueError(
             "treatment column does not vary: there are no treated (or no untreated) rows"
+        )
+    if (data.groupby("unit", sort=False)["d"].nunique() < 2).all():
+        raise ValueError(
+            _collinear(treatment, "constant within every unit (a group marker, not D_it)")
+        )
+    if (data.groupby("time", sort=False)["d"].nunique() < 2).all():
+        raise ValueError(
+            _collinear(treatment, "the same for every unit in each period (a period marker)")
         )
     if not math.isfinite(float(data["y"].var())) or data["y"].nunique() < 2:
         raise ValueError("outcome column is constant: there is nothing to explain")

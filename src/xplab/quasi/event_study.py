@@ -104,7 +104,8 @@ def event_study(
     where G_i is unit i's adoption period (``first_treated``) and k runs over
     the relative periods in ``window``; relative periods beyond the window are
     binned into its end points (``≤ lo`` and ``≥ hi``). Never-treated units
-    (``first_treated`` missing, NaN) have every indicator 0: they pin down the
+    (``first_treated`` NaN, or 0 when 0 is not a period of the panel, as R
+    ``did`` and pyfixest code them) have every indicator 0: they pin down the
     period effects λ_t. Each β_k is the change in the treated-minus-control
     gap from the reference period ``ref`` to period k.
 
@@ -113,7 +114,8 @@ def event_study(
     p-value is weak evidence: pre-trend tests have little power.
 
     Time must be numeric with a step of 1 between consecutive periods (e.g.
-    day or quarter numbers), so that t − G_i counts periods. With staggered
+    day or quarter numbers), so that t − G_i counts periods; a column of
+    dates is refused with the conversion to use. With staggered
     adoption and heterogeneous effects the lags mix cohorts with odd weights
     (Sun & Abraham 2021); :func:`callaway_santanna` gives clean ones.
 
@@ -125,7 +127,7 @@ def event_study(
         Columns: outcome, unit id, integer period.
     first_treated : str
         Column with the unit's adoption period, constant within a unit; NaN
-        for never-treated units.
+        for never-treated units (0 too, when 0 is not a period of the panel).
     ref : int
         The omitted relative period (−1: the last period before adoption).
     window : (int, int), optional
@@ -167,7 +169,7 @@ def event_study(
     t = numeric_column(df, time, name="time")
     if not np.all(t == np.round(t)):
         raise ValueError(f"time column {time!r} must hold whole numbers (period counts)")
-    g = first_treated_column(df, first_treated)
+    g = first_treated_column(df, first_treated, np.unique(t))
     units = key_column(df, unit, name="unit")
     check_unique_cells(units, pd.Series(t))
     check_constant_within_unit(units, g, name="first_treated")

@@ -21,6 +21,7 @@ from .._rng import SeedLike, as_generator
 from .._validate import check_alpha, check_count
 from ._fast import demean_two_way
 from ._panel import (
+    NEVER_TREATED_HINT,
     check_constant_within_unit,
     check_frame,
     check_unique_cells,
@@ -107,8 +108,9 @@ def placebo(
 
     over the assignments (the real one included). When only one unit is
     treated, every unit takes its turn and the test is exhaustive; otherwise
-    ``n_assignments`` random shuffles are drawn. With one treated unit among
-    G the smallest possible p-value is 1/G.
+    the real assignment and ``n_assignments`` − 1 random shuffles make
+    ``n_assignments`` in all, so the smallest possible p-value is
+    1/``n_assignments``. With one treated unit among G it is 1/G.
 
     The in-space part needs a balanced panel (every unit in every period).
 
@@ -119,12 +121,15 @@ def placebo(
     outcome, unit, time : str
         Columns: outcome, unit id, period (numeric).
     first_treated : str
-        Adoption period of each unit; NaN for never-treated units.
+        Adoption period of each unit; NaN for never-treated units (or 0
+        when 0 is not a period of the panel, as R ``did`` codes them).
     fake_times : list of int, optional
         Fake adoption periods, each before the earliest real adoption and
         after the first period; by default every such period.
     n_assignments : int
-        Random reassignments when more than one unit is treated.
+        Assignments compared when more than one unit is treated, the real
+        one included (so ``n_assignments`` − 1 random reassignments); 1
+        skips the in-space test (p = 1).
     cluster : str, optional
         Column to cluster the in-time SEs by; default ``unit``.
     alpha : float
@@ -161,14 +166,14 @@ def placebo(
     n_assignments = check_count(n_assignments, name="n_assignments", minimum=1)
     y = numeric_column(df, outcome, name="outcome")
     t = numeric_column(df, time, name="time")
-    g = first_treated_column(df, first_treated)
+    periods = np.unique(t)
+    g = first_treated_column(df, first_treated, periods)
     units = key_column(df, unit, name="unit")
     check_unique_cells(units, pd.Series(t))
     check_constant_within_unit(units, g, name="first_treated")
     if np.isnan(g).all():
         raise ValueError(f"first_treated column {first_treated!r} has no treated unit (all NaN)")
     first_adoption = float(np.nanmin(g))
-    periods = np.unique(t)
     pre_periods = periods[periods < first_adoption]
     candidates = pre_periods[1:]
     if fake_times is None:
@@ -187,7 +192,11 @@ def placebo(
                 )
             fake.append(float(f))
     if not fake:
-        raise ValueError("there are fewer than two periods before adoption: no in-time placebo")
+        raise ValueError(
+            f"there are fewer than two periods before the earliest adoption "
+            f"(first_treated = {first_adoption:g}; periods from {periods[0]:g}): no in-time "
+            f"placebo. If that unit is in fact never treated, {NEVER_TREATED_HINT}"
+        )
 
     pre = t < first_adoption
     base = pd.DataFrame(
@@ -271,10 +280,12 @@ def _in_space(
         adoption = np.full((n_units, n_units), np.nan)
         adoption[np.arange(n_units), np.arange(n_units)] = g_unit[treated][0]
         return real, estimates_for(adoption), True
-    shuffles = np.stack([rng.permutation(g_unit) for _ in range(n_assignments)])
+    if n_assignments == 1:
+        return real, np.array([real]), False
+    shuffles = np.stack([rng.permutation(g_unit) for _ in range(n_assignments - 1)])
     draws = [
         estimates_for(chunk)
-        for chunk in np.array_split(shuffles, max(1, math.ceil(n_assignments / 200)))
+        for chunk in np.array_split(shuffles, max(1, math.ceil(len(shuffles) / 200)))
     ]
     # the real assignment counts as one of the assignments
     return real, np.concatenate([[real], *draws]), False

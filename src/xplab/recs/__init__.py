@@ -19,7 +19,7 @@ from .metrics import (
     recall_at_k,
 )
 from .popularity import Popularity
-from .rerank import list_diversity, mmr, topic_coverage, topic_entropy
+from .rerank import check_reranker, list_diversity, mmr, topic_coverage, topic_entropy
 from .sessions import ColdStartResult, FilterBubbleResult, cold_start_sessions, filter_bubble
 from .split import chronological_split, stratified_split
 from .tuning import ValidationScores, validation_scores
@@ -36,6 +36,7 @@ __all__ = [
     "UserKNN",
     "ValidationScores",
     "catalog_coverage",
+    "check_reranker",
     "chronological_split",
     "cold_start_sessions",
     "evaluate",

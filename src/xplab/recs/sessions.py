@@ -21,7 +21,7 @@ per impression. The tiers are:
   (:meth:`xplab.data.NewsReaders.onboarding_picks`), w = (m + n) / (m + n + n₀).
 
 An article already shown, or a near-duplicate of one (cosine ≥ the content
-model's ``duplicate_threshold``), is not shown again. The scores are those of
+model's ``duplicate_threshold``, unless that is None), is not shown again. The scores are those of
 :meth:`xplab.recs.HybridRecommender.scores`, computed for all readers at once:
 the content part is the cosine with the profile divided by its best unread
 value, so the profile's length cancels and the profile can be kept as a sum of
@@ -210,7 +210,8 @@ def cold_start_sessions(
         p = readers._prob(u, article)
         clicked = rng.random(n_users) < p
         near = (vectors @ vectors[article].T).toarray().T  # cosines with the shown articles
-        blocked |= near >= content.duplicate_threshold
+        if content.duplicate_threshold is not None:
+            blocked |= near >= content.duplicate_threshold
         blocked[rows, article] = True
         if personal:
             profile[clicked] += near[clicked]
