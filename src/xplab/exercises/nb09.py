@@ -770,7 +770,7 @@ q14 = Decision(
         ),
     },
     answer="keep testing",
-    hints=["Look at the decision table of `abtest.decide` in section 3 of notebook 03."],
+    hints=["Apply the decision rule of notebook 03 (`abtest.decide`): what must hold to ship?"],
 )
 
 #: The AARRR stages (McClure 2007) and the personalisation element each mainly moves.
