@@ -2117,6 +2117,8 @@ _PEOPLE = pd.DataFrame(
         "age": [31, 35, 44, 47],
         "segment": ["loyal", "new", "loyal", "lapsed"],
         "revenue": [120.0, 15.0, 80.0, 0.0],
+        "id_na": pd.array([1, 2, 3, None], dtype="Int64"),
+        "padded": ["1", "2 ", "3", "4"],
     }
 )
 EPSILON = {"zero": 0.0, "negative": -1.0}
@@ -2161,11 +2163,13 @@ PRIVACY: dict[str, Spec] = {
     ),
     "k_anonymity": Spec(
         privacy.k_anonymity,
-        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2},
-        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT},
+        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2, "unit": "id"},
+        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT, "unit": COLUMN},
+        optional=("unit",),
         extra={
             "quasi_identifiers": {"missing column": ["zip"], "twice": ["country", "country"]},
             "k": {"one": 1},
+            "unit": {"a quasi-identifier": "country", "a list": ["id"], "with missing": "id_na"},
         },
         valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
     ),
@@ -2194,9 +2198,26 @@ PRIVACY: dict[str, Spec] = {
     ),
     "enforce_k_anonymity": Spec(
         privacy.enforce_k_anonymity,
-        {"frame": _PEOPLE, "quasi_identifiers": ["country"], "k": 2, "max_suppressed": 0.0},
-        {"frame": FRAME, "quasi_identifiers": NAMES, "k": COUNT, "max_suppressed": REAL},
-        extra={"max_suppressed": {"above 1": 1.5, "negative": -0.1}, "k": {"one": 1}},
+        {
+            "frame": _PEOPLE,
+            "quasi_identifiers": ["country"],
+            "k": 2,
+            "max_suppressed": 0.0,
+            "unit": "id",
+        },
+        {
+            "frame": FRAME,
+            "quasi_identifiers": NAMES,
+            "k": COUNT,
+            "max_suppressed": REAL,
+            "unit": COLUMN,
+        },
+        optional=("unit",),
+        extra={
+            "max_suppressed": {"above 1": 1.5, "negative": -0.1},
+            "k": {"one": 1},
+            "unit": {"with missing": "id_na"},
+        },
         valid_here={"quasi_identifiers": {"bare string": "a single column name is a list of one"}},
     ),
     "laplace_mechanism": Spec(
@@ -2275,8 +2296,17 @@ PRIVACY: dict[str, Spec] = {
     "consented": Spec(
         privacy.consented,
         {"frame": _PEOPLE, "opted_out": [2], "user": "id"},
-        {"frame": FRAME, "opted_out": OTHER, "user": COLUMN},
-        extra={"opted_out": {"one id": "17850", "None inside": [None], "None": None}},
+        {"frame": FRAME, "opted_out": OTHER, "user": COLUMN, "key": OTHER},
+        extra={
+            "opted_out": {
+                "one id": "17850",
+                "None inside": [None],
+                "None": None,
+                "spaces": [" 2"],
+            },
+            "user": {"ids with spaces": "padded"},
+            "key": {**{k: v for k, v in KEYS.items() if k != "None"}, "raw ids": _KEY},
+        },
     ),
     "DataInventory": Spec(
         privacy.DataInventory,

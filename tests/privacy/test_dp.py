@@ -20,6 +20,7 @@ from xplab.privacy import (
     laplace_mechanism,
     segment_report,
 )
+from xplab.privacy.dp import _laplace_sum_quantile
 
 dp.enable_features("contrib")
 
@@ -152,3 +153,120 @@ def test_opendp_backend_releases_with_the_same_noise_scale():
         backend="opendp",
     )
     assert report.backend == "opendp" and np.isfinite(report.table.to_numpy()).all()
+
+
+def test_a_mean_never_leaves_its_bounds():
+    # 10 people, ε = 0.1: the noisy ratio is far outside [0, 100]; clamping is free post-processing
+    values = np.full(10, 50.0)
+    means = [dp_mean(values, lower=0, upper=100, epsilon=0.1, seed=s).value for s in range(200)]
+    assert min(means) >= 0 and max(means) <= 100
+    people = pd.DataFrame({"seg": ["a"] * 3 + ["b"], "v": [1.0, 2.0, 3.0, 4.0]})
+    report = segment_report(
+        people,
+        segment="seg",
+        value="v",
+        segments=["a", "b", "c"],
+        lower=0,
+        upper=10,
+        epsilon=0.5,
+        seed=0,
+    )
+    assert report.table["mean"].between(0, 10).all()
+
+
+def test_the_interval_follows_the_kind_of_release_not_its_label():
+    # the interval used to be chosen by whether `what` started with "mean"
+    count = dp_count(100, epsilon=1.0, seed=0, what="mean number of orders")
+    assert count.noise_interval(0.95)[1] - count.value == pytest.approx(np.log(20))  # b ln 20
+    mean = dp_mean(np.full(500, 20.0), lower=0, upper=100, epsilon=1.0, seed=0, what="average")
+    # error ≈ (Laplace(Δ/(ε/2)) − mean · Laplace(1/(ε/2))) / n: scales 200/500 and 20·2/500
+    assert mean.noise_scales == pytest.approx((0.4, 0.08), rel=0.02)
+    half = mean.noise_interval(0.95)[1] - mean.value
+    assert half == pytest.approx(_laplace_sum_quantile(mean.noise_scales, 0.95))
+    assert half > 1.96 * mean.sd  # Laplace tails are heavier than the normal's
+
+
+@pytest.mark.parametrize(("a", "c"), [(1.0, 0.0), (1.0, 1.0), (2.0, 0.5), (1.0, 0.999999)])
+@pytest.mark.parametrize("level", [0.5, 0.9, 0.95, 0.99])
+def test_quantile_of_two_laplace_errors_against_simulation(a, c, level):
+    rng = np.random.default_rng(11)
+    n = 2_000_000
+    z = rng.laplace(0, a, n) + (rng.laplace(0, c, n) if c else 0.0)
+    t = _laplace_sum_quantile((a, c) if c else (a,), level)
+    covered = np.mean(np.abs(z) <= t)
+    assert covered == pytest.approx(level, abs=4 * np.sqrt(level * (1 - level) / n))
+
+
+def test_opendp_backend_refuses_a_seed_instead_of_ignoring_it():
+    with pytest.raises(ValueError, match="seed: OpenDP's noise cannot be seeded"):
+        laplace_mechanism(1.0, sensitivity=1.0, epsilon=1.0, seed=0, backend="opendp")
+    with pytest.raises(ValueError, match="seed"):
+        dp_mean([1.0], lower=0, upper=1, epsilon=1.0, seed=1, backend="opendp")
+
+
+@pytest.mark.parametrize(("lower", "upper"), [(0.0, 100.0), (-10.0, 5.0), (100.0, 110.0)])
+def test_opendp_backend_sums_cost_what_opendp_says(lower, upper):
+    eps = 0.7
+    release = dp_sum([1.0, 50.0, -3.0], lower=lower, upper=upper, epsilon=eps, backend="opendp")
+    space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.symmetric_distance()
+    summed = space >> dp.t.then_clamp(bounds=(lower, upper)) >> dp.t.then_sum()
+    scale = release.sd / np.sqrt(2)
+    assert (summed >> dp.m.then_laplace(scale=scale)).map(1) <= eps
+    assert release.sensitivity == summed.map(1)
+    if lower < 0 < upper:  # OpenDP's float sum charges upper - lower across 0 ...
+        assert release.sensitivity == pytest.approx(upper - lower, rel=1e-6)
+    else:  # ... and max(|lower|, |upper|), like the NumPy backend, otherwise
+        assert release.sensitivity == pytest.approx(max(abs(lower), abs(upper)), rel=1e-6)
+
+
+def test_mixed_sign_bounds_sensitivity_is_opendps_integer_sum():
+    # exact arithmetic: one person moves a sum clipped to [-10, 5] by at most 10
+    assert dp_sum([1.0], lower=-10, upper=5, epsilon=1.0, seed=0).sensitivity == 10
+    ints = dp.vector_domain(dp.atom_domain(T=int)), dp.symmetric_distance()
+    assert (ints >> dp.t.then_clamp(bounds=(-10, 5)) >> dp.t.then_sum()).map(1) == 10
+
+
+def test_opendp_segment_report_and_mean_run_end_to_end():
+    people = pd.DataFrame({"seg": ["a"] * 40 + ["b"] * 10, "v": 3.0})
+    report = segment_report(
+        people,
+        segment="seg",
+        value="v",
+        segments=["a", "b"],
+        lower=0,
+        upper=5,
+        epsilon=2.0,
+        backend="opendp",
+    )
+    assert report.table["sum_sd"].iloc[0] == pytest.approx(np.sqrt(2) * 5 / 1.0, rel=1e-6)
+    mean = dp_mean(np.full(1_000, 3.0), lower=0, upper=5, epsilon=2.0, backend="opendp")
+    assert 0 <= mean.value <= 5 and len(mean.noise_scales) == 2
+
+
+def test_edges_of_epsilon_and_empty_data():
+    with pytest.raises(ValueError, match="noise scale overflows"):
+        laplace_mechanism(1.0, sensitivity=1e300, epsilon=1e-10, seed=0)
+    assert np.isfinite(dp_count(0, epsilon=1e-6, seed=0).value)
+    assert dp_count(5, epsilon=1e6, seed=0).value == pytest.approx(5, abs=1e-4)
+    empty = dp_sum([], lower=0, upper=10, epsilon=1.0, seed=0)  # a valid, empty dataset
+    assert empty.sensitivity == 10 and np.isfinite(empty.value)
+    assert 0 <= dp_mean([], lower=0, upper=10, epsilon=1.0, seed=0).value <= 10
+
+
+def test_budget_never_shows_minus_zero_and_units_must_be_present():
+    budget = PrivacyBudget(0.3)
+    for _ in range(3):
+        budget.spend(0.1, "slice")
+    assert str(budget.remaining) == "0.0"
+    people = pd.DataFrame({"id": [1.0, np.nan, np.nan], "seg": ["a"] * 3, "v": 1.0})
+    with pytest.raises(ValueError, match=r"unit: 2 row\(s\) have no 'id'"):
+        segment_report(
+            people,
+            segment="seg",
+            value="v",
+            segments=["a"],
+            lower=0,
+            upper=1,
+            epsilon=1.0,
+            unit="id",
+        )

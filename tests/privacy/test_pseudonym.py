@@ -72,3 +72,36 @@ def test_dictionary_attack_reverses_plain_hashes_but_not_keyed_ones():
         pseudonymize(leaked_ids, KEY), customers, hasher=lambda c: pseudonymize(c, KEY)
     )
     assert len(with_key) == 500
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series([17850, 12583], dtype="Int64"),
+        pd.Series([17850, 12583], dtype="UInt32"),
+        pd.Series(pd.Categorical([17850, 12583], categories=[12583, 17850, 1])),
+        pd.Series(pd.Categorical(["17850", "12583"])),
+        pd.Series(["17850", "12583"], dtype="string"),
+        pd.Series(["17850", "12583"], dtype="str"),
+        np.array([17850, 12583], dtype=np.uint16),
+        pd.Index([17850, 12583]),
+    ],
+    ids=lambda s: str(s.dtype),
+)
+def test_pandas_dtypes_give_the_pseudonyms_of_the_plain_ids(ids):
+    assert list(pseudonymize(ids, KEY)) == list(pseudonymize([17850, 12583], KEY))
+
+
+def test_missing_values_in_nullable_columns_are_refused():
+    for ids in (pd.Series([17850, None], dtype="Int64"), pd.Series(["a", None], dtype="string")):
+        with pytest.raises(ValueError, match=r"ids\[1\]"):
+            pseudonymize(ids, KEY)
+
+
+def test_text_ids_are_taken_as_given():
+    # the documented decision: only an integer and its decimal digits are one id
+    base = pseudonymize(17850, KEY)
+    assert pseudonymize("017850", KEY) != base
+    assert pseudonymize(" 17850", KEY) != base
+    assert pseudonymize("A@x.com", KEY) != pseudonymize("a@x.com", KEY)
+    assert len(pseudonymize([], KEY)) == 0

@@ -6,8 +6,9 @@ privacy and consent.
 * :mod:`~xplab.privacy.anonymity` — k-anonymity and l-diversity of a table
   before it is shared, generalisation and suppression;
 * :mod:`~xplab.privacy.dp` — differentially private counts, sums, means and
-  segment reports with an explicit ε budget (NumPy for reproducible teaching,
-  OpenDP for real releases);
+  segment reports with an explicit ε budget (seeded NumPy noise for
+  reproducible teaching; OpenDP's samplers and clamp-and-sum measurement with
+  ``backend="opendp"``);
 * :mod:`~xplab.privacy.consent` — opt-outs honoured in serving and training,
   and erasure from every registered table.
 """

@@ -7,13 +7,26 @@ A plain SHA-256 of the id is stable but reversible: ids come from a small,
 guessable space (customer numbers 12346–18287, phone numbers, e-mails from a
 leak), so an attacker hashes every candidate and looks the digests up
 (:func:`dictionary_attack`). HMAC-SHA-256 with a secret key (RFC 2104) is
-stable for one key, cannot be recomputed without the key, and pseudonyms made
-with different keys cannot be linked — rotate the key per data release or per
-partner to keep releases unlinkable.
+stable for one key and cannot be recomputed without the key; pseudonyms made
+with different keys cannot be linked through the pseudonyms themselves —
+rotate the key per data release or per partner. (The rows can still be
+linked through what else they hold: a rare purchase history is as good as a
+name; see :mod:`~xplab.privacy.anonymity`.)
 
-Pseudonymised data are still personal data under the GDPR (Recital 26): the
-key holder can re-identify them. Keep the key apart from the data, and delete
-it to make a release anonymous with respect to the key.
+Pseudonymised data are still personal data under the GDPR (Art. 4(5),
+Recital 26): the key holder can re-identify them. Keep the key apart from the
+data. Deleting the key stops re-identification *through the key*, but does not
+by itself make the data anonymous: a row can still be singled out or linked
+through its contents, and Recital 26 counts every means reasonably likely to
+be used.
+
+An id is hashed as text: an integer as its decimal digits (``17850`` and
+``"17850"`` are one id, as in :func:`xplab.assign.assign`), a string exactly
+as given. So ``"017850"``, ``" 17850"`` and ``"17850"`` are three different
+ids, and ``"A@x.com"`` is not ``"a@x.com"``: leading zeros can be significant
+(account numbers, postcodes), so they are never stripped silently — normalise
+ids once, the same way in every table (strip spaces, lower-case e-mails),
+before pseudonymising.
 """
 
 from __future__ import annotations
@@ -74,14 +87,19 @@ def pseudonymize(ids: Any, key: bytes | str, *, length: int = 32) -> Any:
     ----------
     ids : str, int or a 1-D collection of them (list, array, Series, Index)
         Identifiers. An integer and its decimal string are the same id (``7``
-        and ``"7"``), as in :func:`xplab.assign.assign`; missing ids (None,
-        NaN, ``pd.NA``) are refused rather than given a shared pseudonym.
+        and ``"7"``), as in :func:`xplab.assign.assign`; other strings are
+        taken exactly as given (``"007"`` is not ``7``; see the module notes).
+        Pandas nullable, categorical and string columns are read by value.
+        Missing ids (None, NaN, ``pd.NA``) are refused rather than given a
+        shared pseudonym.
     key : bytes or str
         The secret, at least 16 bytes (``secrets.token_bytes(32)``). Keep it
         out of the data; a new key gives unlinkable pseudonyms.
     length : int
-        Hex digits kept (16–64; 32 = 128 bits: among 10⁹ ids the chance that
-        two share a pseudonym is about 10⁻²¹).
+        Hex digits kept (16–64). 32 digits = 128 bits: among 10⁹ ids the
+        chance that two share a pseudonym is about 10⁻²¹. 16 digits = 64 bits:
+        among 10⁹ ids it is about 3 % (n²/2⁶⁵), and two people sharing a
+        pseudonym are merged in every join and erased together.
 
     Returns
     -------
@@ -99,8 +117,19 @@ def pseudonymize(ids: Any, key: bytes | str, *, length: int = 32) -> Any:
     secret = _key_bytes(key)
     n = _check_length(length)
     keys, many = _unit_keys(ids, "ids")
-    digests = [hmac.new(secret, k, hashlib.sha256).hexdigest()[:n] for k in keys]
-    return _shape_like(ids, digests, many)
+    return _shape_like(ids, _hmac_hex(secret, keys, n), many)
+
+
+def _hmac_hex(secret: bytes, keys: list[bytes], n: int) -> list[str]:
+    """HMAC-SHA-256 of each key, hex, first ``n`` digits. The keyed state is set
+    up once and copied per id (the same digest as ``hmac.new``, twice as fast)."""
+    base = hmac.new(secret, digestmod=hashlib.sha256)
+    out = []
+    for k in keys:
+        h = base.copy()
+        h.update(k)
+        out.append(h.hexdigest()[:n])
+    return out
 
 
 def plain_hash(ids: Any, *, length: int = 32) -> Any:
