@@ -10,7 +10,10 @@ without a row fails the guard test of its module.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +24,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared helper, also when run as a script
 
+import duckdb
 from bad_input import (
     ARRAY,
     CHOICE,
@@ -46,9 +50,23 @@ import xplab.assign
 import xplab.framework
 import xplab.longterm
 import xplab.progress
-from xplab import abtest, bandits, calculators, data, privacy, quasi, recs, segments, workbook
+import xplab.rollout
+from xplab import (
+    abtest,
+    bandits,
+    calculators,
+    data,
+    privacy,
+    quasi,
+    recs,
+    segments,
+    warehouse,
+    workbook,
+)
 from xplab.abtest import GroupStats
 from xplab.assign import Layer
+from xplab.rollout import RampPlan, RampStep, TrafficPlan
+from xplab.warehouse import Agg, Metric, MetricCatalog
 
 # ============================================================================= xplab.abtest
 
@@ -1145,6 +1163,11 @@ def _loader_kinds() -> dict[str, str]:
 
 
 NO_COPY = str(Path(__file__).parent / "no-such-folder")
+EVENT_LOG_DIR = tempfile.mkdtemp(prefix="xplab-bad-input-")
+atexit.register(shutil.rmtree, EVENT_LOG_DIR, ignore_errors=True)
+RAMP_FOR_DATA = RampPlan(
+    "x", [RampStep(0.1, guardrails=("e",)), RampStep(1.0, days=7, guardrails=("e",))]
+)
 DATA_DIR = {"int": 1, "list": ["/tmp"], "bytes path inside list": [b"/tmp"]}
 RETAIL_LINES = pd.DataFrame(
     {
@@ -1326,6 +1349,69 @@ DATA: dict[str, Spec] = {
             "power_share": {"above 1": 1.5},
             "early_days": {"zero": 0},
             "novelty_halflife": {"zero": 0.0},
+        },
+    ),
+    # a tiny log (10 users) in a scratch folder; bad values are refused before anything is written
+    "simulate_event_log": Spec(
+        data.simulate_event_log,
+        {
+            "path": EVENT_LOG_DIR,
+            "n_users": 10,
+            "seed": 0,
+            "overwrite": True,
+        },
+        {
+            "path": OTHER,
+            "n_users": COUNT,
+            "days": COUNT,
+            "treatment_share": REAL,
+            "impressions_per_user": REAL,
+            "ctr": REAL,
+            "orders_per_click": REAL,
+            "aov": REAL,
+            "ctr_effect": REAL,
+            "conversion_effect": REAL,
+            "aov_effect": REAL,
+            "start": OTHER,
+            "seed": SEED,
+            "overwrite": FLAG,
+        },
+        extra={
+            "path": {"None": None, "int": 3, "bytes": b"/tmp/x", "quote inside": "/tmp/it's"},
+            "n_users": {"zero": 0},
+            "days": {"zero": 0},
+            "treatment_share": {"zero": 0.0, "one": 1.0},
+            "impressions_per_user": {"one": 1.0},
+            "ctr": {"zero": 0.0, "above 1": 1.5},
+            "orders_per_click": {"one": 1.0},
+            "aov": {"zero": 0.0},
+            "ctr_effect": {"minus 100 %": -1.0},
+            "conversion_effect": {"below -1": -2.0},
+            "aov_effect": {"minus 100 %": -1.0},
+            "start": {"None": None, "not a date": "March", "a number": 20260302},
+        },
+    ),
+    "simulate_ramp": Spec(
+        data.simulate_ramp,
+        {"plan": RAMP_FOR_DATA, "daily_users": 20, "bug_from_step": 1, "seed": 0},
+        {
+            "plan": OTHER,
+            "daily_users": COUNT,
+            "error_rate": REAL,
+            "bug_from_step": COUNT,
+            "bug_platform": CHOICE,
+            "lost_logging": REAL,
+            "error_effect": REAL,
+            "seed": SEED,
+        },
+        optional=("bug_from_step",),
+        extra={
+            "plan": {"None": None, "a list of steps": [0.1, 1.0], "a name": "new_checkout"},
+            "daily_users": {"zero": 0},
+            "error_rate": {"zero": 0.0, "one": 1.0},
+            "bug_from_step": {"past the last step": 2},
+            "lost_logging": {"above 1": 1.5, "negative": -0.1},
+            "error_effect": {"negative": -0.5, "past certainty": 200.0},
         },
     ),
     "suspected_bots": Spec(
@@ -1513,6 +1599,8 @@ DATA_NOT_CALLED = {
     "RetailHoldout": "result class, built by simulate_retail_holdout (true_effect has a row)",
     "ChecksumError": "exception class",
     "DatasetUnavailableError": "exception class",
+    "EVENTS_PER_USER": "constant: events per user of simulate_event_log's defaults",
+    "EventLog": "result class, built by simulate_event_log",
     "MovieLens100K": "result class, built by load_movielens_100k",
     "OnboardingData": "result class, built by simulate_onboarding",
     "RetailPurchases": "result class, built by clean_online_retail",
@@ -2106,6 +2194,300 @@ RECS_NOT_CALLED = {
     "FilterBubbleResult": "result class, built by filter_bubble",
     "ValidationScores": "result class, built by validation_scores",
 }
+
+# ============================================================================= xplab.warehouse
+
+WH_EVENTS = pd.DataFrame(
+    {
+        "user_id": [1, 1, 2, 2, 3, 4],
+        "arm": ["c", "c", "t", "t", "c", "t"],
+        "event": ["exposure", "click", "exposure", "exposure", "exposure", "exposure"],
+        "revenue": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        "day": [0, 0, 1, 1, 0, 1],
+    }
+)
+WH_UNITS = pd.DataFrame(
+    {
+        "arm": ["c", "t", "c", "t", "c", "t"],
+        "y": [1.0, 2.0, 4.0, 3.0, 2.5, 0.5],
+        "x": [0.5, 1.0, 2.0, 2.0, 1.0, 0.0],
+        "d": [2.0, 3.0, 4.0, 5.0, 3.0, 2.0],
+        "segment": ["a", "a", "a", "b", "b", "b"],
+        "label": ["p"] * 6,
+    }
+)
+WH_METRIC = {"name": "ctr", "kind": "ratio", "event": "click", "denominator_event": "exposure"}
+WH_CATALOG = MetricCatalog([Metric(**WH_METRIC)])
+WH_PER_UNIT = WH_CATALOG.per_unit(WH_EVENTS)
+WH_AGGREGATES = {
+    "None": None,
+    "a list": [Agg.count()],
+    "empty": {},
+    "not an Agg": {"n": "count"},
+    "name of a key": {"user_id": Agg.count()},
+    "missing column": {"s": Agg.sum("nope")},
+}
+WH_BY = {"int": 1, "int inside": [1], "missing": "nope", "repeated": ["arm", "arm"]}
+WH_METRICS = {"unknown": "nope", "int": 3, "int inside": [1]}
+WH_FIRST = {"bare string": "day", "missing": ["nope"], "int inside": [1], "None": None}
+
+WAREHOUSE: dict[str, Spec] = {
+    "Agg": Spec(
+        Agg,
+        {"op": "sum", "column": "x"},
+        {"op": CHOICE, "column": TEXT, "other": OTHER, "where": OTHER},
+        extra={
+            "other": {"given to sum": "y"},
+            "where": {
+                "not a pair": "event",
+                "a quote in the value": ("event", "it's"),
+                "a list as value": ("event", [1]),
+                "NaN value": ("event", float("nan")),
+                "int column": (1, "order"),
+            },
+        },
+    ),
+    "quote": Spec(
+        warehouse.quote, {"name": "x", "dialect": "duckdb"}, {"name": TEXT, "dialect": CHOICE}
+    ),
+    "select_list": Spec(
+        warehouse.select_list,
+        {"by": ["arm"], "aggregates": {"n": Agg.count()}, "dialect": "spark"},
+        {"by": NAMES, "aggregates": OTHER, "dialect": CHOICE},
+        extra={
+            "aggregates": {
+                **{k: v for k, v in WH_AGGREGATES.items() if k != "missing column"},
+                "name of a key": {"arm": Agg.count()},
+            }
+        },
+        valid_here={
+            "by": {
+                "bare string": "one key column",
+                "empty": "no keys: one row over everything",
+            }
+        },
+    ),
+    "aggregate": Spec(
+        warehouse.aggregate,
+        {"source": WH_EVENTS, "by": "user_id", "aggregates": {"n": Agg.count()}},
+        {"source": FRAME, "by": NAMES, "aggregates": OTHER},
+        extra={"by": WH_BY, "aggregates": WH_AGGREGATES},
+        valid_here={"by": {"empty": "no keys: one row over everything"}},
+    ),
+    "fetch_rows": Spec(warehouse.fetch_rows, {"table": WH_UNITS}, {"table": FRAME}),
+    "arm_stats": Spec(
+        warehouse.arm_stats,
+        {"source": WH_UNITS, "arm": "arm", "outcome": "y", "covariate": "x", "denominator": "d"},
+        {
+            "source": FRAME,
+            "arm": COLUMN,
+            "outcome": COLUMN,
+            "covariate": COLUMN,
+            "denominator": COLUMN,
+            "by": OTHER,
+        },
+        optional=("covariate", "denominator"),
+        extra={
+            "outcome": {"text column": "label"},
+            "covariate": {"text column": "label"},
+            "denominator": {"text column": "label"},
+            "by": {**WH_BY, "the arm": "arm"},
+        },
+    ),
+    "relative_difference": Spec(
+        warehouse.relative_difference,
+        {"a": _CUPED_C, "b": _CUPED_T},
+        {"a": OTHER, "b": OTHER},
+        extra={"a": NOT_A_STATS, "b": NOT_A_STATS},
+    ),
+    "java_home": Spec(warehouse.java_home, {}, {}),
+    "Metric": Spec(
+        Metric,
+        WH_METRIC,
+        {
+            "name": TEXT,
+            "kind": CHOICE,
+            "event": TEXT,
+            "value": TEXT,
+            "denominator_event": TEXT,
+            "denominator_value": TEXT,
+            "unit": TEXT,
+            "description": OTHER,
+        },
+        optional=("value", "denominator_value"),
+        extra={
+            "kind": {"a proportion with a denominator": "proportion"},
+            "description": {"None": None, "int": 3},
+        },
+    ),
+    "MetricCatalog": Spec(
+        MetricCatalog,
+        {"metrics": [Metric(**WH_METRIC)], "event_column": "event", "arm": "arm"},
+        {"metrics": OTHER, "event_column": TEXT, "arm": TEXT},
+        extra={
+            "metrics": {
+                "None": None,
+                "one Metric": Metric(**WH_METRIC),
+                "empty": [],
+                "names": ["ctr"],
+                "repeated": [Metric(**WH_METRIC), Metric(**WH_METRIC)],
+                "two units": [
+                    Metric(**WH_METRIC),
+                    Metric("orders", "mean", event="order", unit="session_id"),
+                ],
+            }
+        },
+    ),
+    "MetricCatalog.per_unit": Spec(
+        WH_CATALOG.per_unit,
+        {"events": WH_EVENTS, "metrics": ["ctr"], "first": ["day"]},
+        {"events": FRAME, "metrics": OTHER, "first": OTHER, "units": OTHER},
+        optional=("metrics", "units"),
+        extra={
+            "events": {"no event column": WH_EVENTS.drop(columns="event")},
+            "metrics": WH_METRICS,
+            "first": WH_FIRST,
+            "units": {
+                "another engine": duckdb.sql("SELECT 1 AS user_id"),
+                "a dict": {"user_id": [1]},
+                "no unit column": WH_UNITS,
+            },
+        },
+    ),
+    "MetricCatalog.arm_stats": Spec(
+        WH_CATALOG.arm_stats,
+        {"per_unit": WH_PER_UNIT, "metric": "ctr"},
+        {"per_unit": FRAME, "metric": OTHER, "covariate": COLUMN, "by": OTHER},
+        optional=("covariate",),
+        extra={"metric": {"None": None, "int": 3, "unknown": "nope"}, "by": WH_BY},
+    ),
+    "MetricCatalog.sql": Spec(
+        WH_CATALOG.sql,
+        {"metrics": ["ctr"], "first": ["day"], "dialect": "spark", "table": "events"},
+        {"metrics": OTHER, "first": OTHER, "dialect": CHOICE, "table": TEXT},
+        optional=("metrics",),
+        extra={"metrics": WH_METRICS, "first": {"bare string": "day", "int inside": [1]}},
+    ),
+}
+WAREHOUSE_NOT_CALLED = {
+    "ArmStats": "result class, built by arm_stats",
+    "EngineRun": "result class, built by run_engine",
+    "run_engine": "starts a Python process per call: its arguments in tests/warehouse/test_runs.py",
+    "spark_session": "starts a JVM: its arguments in tests/warehouse/test_spark.py",
+}
+
+# ============================================================================= xplab.rollout
+
+RAMP_STEPS = [
+    RampStep(0.02, guardrails=("errors",)),
+    RampStep(1.0, days=7, guardrails=("errors",)),
+]
+RAMP = RampPlan("new_checkout", RAMP_STEPS, stop_rule="SRM or errors up")
+
+
+def _traffic_plan() -> TrafficPlan:
+    layer = Layer("ui")
+    layer.add("button", share=0.5)
+    solo = Layer("solo")
+    solo.add("pricing", share=0.1)
+    return TrafficPlan([layer], exclusive=solo)
+
+
+ROLLOUT: dict[str, Spec] = {
+    "RampStep": Spec(
+        RampStep,
+        {"coverage": 0.1, "days": 1, "srm_check": True, "guardrails": ("errors",)},
+        {"coverage": REAL, "days": COUNT, "srm_check": FLAG, "guardrails": OTHER},
+        extra={
+            "coverage": {"zero": 0.0, "above 1": 1.5, "negative": -0.1},
+            "days": {"zero": 0},
+            "guardrails": {
+                "None": None,
+                "bare string": "errors",
+                "int inside": [1],
+                "empty name": [""],
+            },
+        },
+    ),
+    "RampPlan": Spec(
+        RampPlan,
+        {"experiment": "x", "steps": RAMP_STEPS, "stop_rule": "stop", "treatment_share": 0.5},
+        {"experiment": TEXT, "steps": OTHER, "stop_rule": OTHER, "treatment_share": REAL},
+        extra={
+            "steps": {"None": None, "empty": [], "one step": RAMP_STEPS[0], "numbers": [0.1, 1.0]},
+            "stop_rule": {"None": None, "int": 3},
+            "treatment_share": {"zero": 0.0, "one": 1.0},
+        },
+    ),
+    "RampPlan.assign": Spec(
+        RAMP.assign,
+        {"unit_id": ["u1", "u2"], "step": 0},
+        {"unit_id": OTHER, "step": OTHER},
+        extra={
+            "unit_id": UNIT_IDS,
+            "step": {"None": None, "negative": -1, "too large": 2, "float": 1.0, "boolean": True},
+        },
+    ),
+    "TrafficPlan": Spec(
+        TrafficPlan,
+        {"layers": [Layer("ui")], "exclusive": Layer("solo")},
+        {"layers": OTHER, "exclusive": OTHER},
+        optional=("exclusive",),
+        extra={
+            "layers": {
+                "None": None,
+                "one Layer": Layer("ui"),
+                "names": ["ui"],
+                "same name twice": [Layer("ui"), Layer("ui")],
+            },
+            "exclusive": {"a name": "solo", "a list": [Layer("solo")]},
+        },
+    ),
+    "TrafficPlan.problems": Spec(
+        _traffic_plan().problems,
+        {
+            "required_users": {"button": 1000, "pricing": 100},
+            "daily_users": 1000,
+            "days": 7,
+            "conflicts": [("button", "pricing")],
+            "isolated": ["pricing"],
+        },
+        {
+            "required_users": OTHER,
+            "daily_users": COUNT,
+            "days": COUNT,
+            "conflicts": OTHER,
+            "isolated": OTHER,
+        },
+        extra={
+            "required_users": {
+                "None": None,
+                "empty": {},
+                "a list": ["button"],
+                "int key": {1: 5},
+                "negative": {"button": -1},
+                "fraction": {"button": 1.5},
+            },
+            "daily_users": {"zero": 0},
+            "days": {"zero": 0},
+            "conflicts": {
+                "triple": [("a", "b", "c")],
+                "bare string": "ab",
+                "int inside": [(1, 2)],
+            },
+            "isolated": {"bare string": "pricing", "int inside": [1], "None": None},
+        },
+    ),
+    "TrafficPlan.assign": Spec(
+        _traffic_plan().assign,
+        {"unit_id": ["u1", "u2"]},
+        {"unit_id": OTHER},
+        extra={
+            "unit_id": {"None": None, "bare string": "u1", "int": 3, "None inside": ["a", None]}
+        },
+    ),
+}
+ROLLOUT_NOT_CALLED: dict[str, str] = {}
 
 # ============================================================================= xplab.privacy
 
@@ -2864,6 +3246,8 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "longterm": (xplab.longterm, LONGTERM, LONGTERM_NOT_CALLED, set()),
     "data": (data, DATA, DATA_NOT_CALLED, set()),
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
+    "warehouse": (warehouse, WAREHOUSE, WAREHOUSE_NOT_CALLED, set()),
+    "rollout": (xplab.rollout, ROLLOUT, ROLLOUT_NOT_CALLED, set()),
     "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
     "segments": (segments, SEGMENTS, SEGMENTS_NOT_CALLED, set()),
     "framework": (xplab.framework, FRAMEWORK, FRAMEWORK_NOT_CALLED, set()),

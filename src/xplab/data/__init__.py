@@ -6,6 +6,7 @@ See ``data/README.md`` for sources and licences.
 from ._fetch import ChecksumError, DatasetUnavailableError
 from .bbc import load_bbc_news
 from .bots import suspected_bots
+from .eventlog import EVENTS_PER_USER, EventLog, simulate_event_log
 from .latency import simulate_latency_rollout
 from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
@@ -20,12 +21,15 @@ from .personalization import (
     module_shares,
     simulate_retail_holdout,
 )
+from .ramp import simulate_ramp
 from .simulate import simulate_button_test
 
 __all__ = [
+    "EVENTS_PER_USER",
     "MODULES",
     "ChecksumError",
     "DatasetUnavailableError",
+    "EventLog",
     "MovieLens100K",
     "NewsReaders",
     "OnboardingData",
@@ -39,10 +43,12 @@ __all__ = [
     "load_organ_donations",
     "module_shares",
     "simulate_button_test",
+    "simulate_event_log",
     "simulate_experiment_portfolio",
     "simulate_latency_rollout",
     "simulate_media_experiment",
     "simulate_onboarding",
+    "simulate_ramp",
     "simulate_retail_holdout",
     "suspected_bots",
 ]
