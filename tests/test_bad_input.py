@@ -2782,6 +2782,31 @@ SEGMENTS: dict[str, Spec] = {
             "revenue": {"text": "invoice"},
         },
     ),
+    "rfm_sql": Spec(
+        segments.rfm_sql,
+        {
+            "table": "purchases",
+            "as_of": "2011-03-01",
+            "customer": "customer_id",
+            "invoice": "invoice",
+            "time": "t",
+            "revenue": "revenue",
+        },
+        {
+            "table": TEXT,
+            "as_of": OTHER,
+            "customer": TEXT,
+            "invoice": TEXT,
+            "time": TEXT,
+            "revenue": TEXT,
+        },
+        extra={
+            "as_of": {"None": None, "int": 3, "not a date": "soon"},
+            "table": {"a space": "my purchases", "a quote": 'p"; DROP TABLE p; --'},
+            "customer": {"starts with a digit": "1st", "same as invoice": "invoice"},
+            "time": {"a dot": "p.t"},
+        },
+    ),
     "rfm_scores": Spec(
         segments.rfm_scores,
         {"features": _RFM, "bins": 5},

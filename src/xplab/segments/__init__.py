@@ -7,6 +7,8 @@
 * :mod:`~xplab.segments.clustering` — k-means on standardised log-features
   (:func:`fit_kmeans`, its assumptions in the module docstring) and the choice
   of k by bootstrap stability and silhouette (:func:`kmeans_stability`);
+* :mod:`~xplab.segments.sql` — the same RFM features as one SQL query that
+  DuckDB and Spark both run (:func:`rfm_sql`);
 * :mod:`~xplab.segments.profiles` — segment profiles and the agreement of two
   segmentations up to their labels (:func:`compare_segmentations`).
 
@@ -20,6 +22,7 @@ customers of one segment can want entirely different products.
 from .clustering import KMeansSegments, Stability, fit_kmeans, kmeans_stability
 from .profiles import Agreement, compare_segmentations, segment_profiles
 from .rfm import RF_GRID, RFM_COLUMNS, rfm_features, rfm_scores, rfm_segments
+from .sql import rfm_sql
 
 __all__ = [
     "RFM_COLUMNS",
@@ -33,5 +36,6 @@ __all__ = [
     "rfm_features",
     "rfm_scores",
     "rfm_segments",
+    "rfm_sql",
     "segment_profiles",
 ]
