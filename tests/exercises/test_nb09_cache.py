@@ -29,3 +29,12 @@ def test_the_cache_gives_the_notebooks_choice_of_k():
     s = nb09.stability()
     assert s.choose(ks=nb09.K_RANGE, min_ari=nb09.MIN_ARI) == nb09.K
     assert list(s.table.index) == list(nb09.STABILITY["ks"])
+
+
+def test_the_spark_cache_was_made_from_the_notebooks_inputs():
+    cached = nb09.spark_run()
+    assert cached["inputs"] == json.loads(json.dumps(nb09.spark_inputs()))
+    km = cached["kmeans"]
+    assert km["ari_vs_sklearn"] == pytest.approx(1.0)
+    assert km["inertia_spark"] == pytest.approx(km["inertia_sklearn"], rel=1e-9)
+    assert max(cached["rfm_max_relative_gap_vs_pandas"].values()) < 1e-9
