@@ -19,6 +19,7 @@ from .. import abtest
 from ..abtest import GroupStats
 from ..data import simulate_experiment_portfolio, simulate_media_experiment
 from ..workbook import Decision, Exercise, MultipleChoice
+from ._plans import review_mean_plan
 
 #: An A/A test of the new assignment service: both arms get the same product.
 AA_CLEAN: dict[str, Any] = {"n_users": 100_000, "seed": 2026_0201}
@@ -432,19 +433,11 @@ q13 = Decision(
 
 
 def _check_plan(plan: Any) -> str | None:
-    if not isinstance(plan, abtest.ExperimentPlan):
-        return (
-            "expected an `abtest.ExperimentPlan` (creating one checks its arithmetic), got a "
-            f"{type(plan).__name__}"
-        )
-    if plan.metric_type != "mean":
-        return "the primary metric is engagement, a mean per user: metric_type='mean'"
-    if plan.daily_traffic > NEXT_DAILY_USERS:
-        return (
-            f"the plan counts on {plan.daily_traffic:,} users a day; the portal can route "
-            f"{NEXT_DAILY_USERS:,}"
-        )
-    return plan.review(
+    return review_mean_plan(
+        plan,
+        metric="the primary metric is engagement",
+        daily_users=NEXT_DAILY_USERS,
+        traffic="the portal can route",
         guardrails=("MAU",),
         min_standard_deviation=ENGAGEMENT_SD * float(np.sqrt(1 - RHO**2)),
         max_mde=MDE,

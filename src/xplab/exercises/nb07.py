@@ -35,6 +35,7 @@ from ..data._fetch import default_cache_dir
 from ..rollout import RampPlan, RampStep, TrafficPlan
 from ..warehouse import EngineRun, Metric, MetricCatalog
 from ..workbook import Decision, Exercise, MultipleChoice
+from ._plans import review_mean_plan
 
 # ----------------------------------------------------------------------------- section 1: the ramp
 
@@ -591,4 +592,47 @@ q14 = MultipleChoice(
     },
     answer="B",
     hints=["What does each option cost per experiment, and what does it leave out?"],
+)
+
+# ----------------------------------------------------------------------------- interview drill
+
+#: The review board's requirements for the widget's follow-up test (Q15): the users
+#: entering the test each day (this test's 10⁶ users came in 14 days), the longest
+#: test the team may run, the guardrails it must watch, the smallest spread of revenue
+#: per user a plan may assume (this test's σ was about 10.9 over both arms; CUPED
+#: removes about 1 % of its variance) and the largest MDE worth running for (about
+#: 2 % of the 2.06 baseline).
+FOLLOW_UP: dict[str, Any] = {
+    "daily_users": 71_429,
+    "max_days": 56,
+    "guardrails": ("AOV", "checkout errors"),
+    "min_standard_deviation": 10.8,
+    "max_mde": 0.04,
+}
+
+
+def _check_follow_up(plan: Any) -> str | None:
+    return review_mean_plan(
+        plan,
+        metric="the OEC is revenue per user",
+        daily_users=FOLLOW_UP["daily_users"],
+        traffic="the users entering the test each day are",
+        guardrails=FOLLOW_UP["guardrails"],
+        min_standard_deviation=FOLLOW_UP["min_standard_deviation"],
+        max_mde=FOLLOW_UP["max_mde"],
+        whole_weeks=True,
+        max_days=FOLLOW_UP["max_days"],
+    )
+
+
+q15 = Exercise(
+    "Q15 · the follow-up's plan, past the board",
+    checker=_check_follow_up,
+    kind="design",
+    hints=[
+        "±1 % of revenue per user needs about 4.6 million users per arm: far more than "
+        "eight weeks of traffic. Which MDE can the board accept, and what does it cost?",
+        "`abtest.sample_size_means(0.04, 10.8)` users per arm; the duration is 2 × that ÷ "
+        "71,429 users a day, rounded up to whole weeks.",
+    ],
 )
