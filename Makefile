@@ -14,7 +14,7 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # `git pull` never conflicts with them and course updates never overwrite them.
 MINE := my-workbook
 
-.PHONY: lab fresh test lint workbook notebooks site bench lock clean
+.PHONY: lab fresh test lint workbook notebooks site bench lock clean serving-cache
 
 lab: $(VENV)/.synced  ## copy the notebooks you do not have yet into my-workbook/, open the start page
 	$(BIN)/python -m xplab.workbook copy --source notebooks --to $(MINE)
@@ -30,6 +30,7 @@ test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), 
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m xplab.workbook build --check
+	$(MAKE) --no-print-directory serving-cache
 	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(BIN)/pytest notebooks --nbval-lax $(NBVAL)
 
@@ -40,9 +41,14 @@ lint: $(VENV)/.synced
 workbook: $(VENV)/.synced  ## regenerate notebooks/ from solutions/
 	$(BIN)/python -m xplab.workbook build
 
-notebooks: $(VENV)/.synced  ## re-execute every solution notebook, then regenerate the workbook
+notebooks: $(VENV)/.synced serving-cache  ## re-execute every solution notebook, then regenerate the workbook
 	$(BIN)/python -m xplab.workbook execute solutions/[0-9][0-9]_*.ipynb
 	$(BIN)/python -m xplab.workbook build
+
+serving-cache: $(VENV)/.synced  ## notebook 08's Online Retail experiment, built once into data/cache/serving/ (needs the data)
+	@if [ -n "$${XPLAB_DATA_DIR:-}" ] || [ -f data/online-retail/online_retail.csv.gz ]; then \
+		$(BIN)/python -c "from xplab.serving import load_retail_experiment as f; print(f())"; \
+	else echo "serving-cache: no Online Retail copy (set XPLAB_DATA_DIR): notebook 08 will build it when it runs"; fi
 
 site: $(VENV)/.synced  ## build the course site into build/site/ (open build/site/index.html), then check it
 	$(BIN)/python book/build_site.py

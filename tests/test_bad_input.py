@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared helper, also when run as a script
 
@@ -60,6 +61,7 @@ from xplab import (
     quasi,
     recs,
     segments,
+    serving,
     warehouse,
     workbook,
 )
@@ -1209,6 +1211,17 @@ DATA: dict[str, Spec] = {
         {"lines": FRAME},
         extra={"lines": {"released column names": RETAIL_LINES.rename(columns=str.upper)}},
     ),
+    "categorise_products": Spec(
+        data.categorise_products,
+        {"lines": RETAIL_LINES},
+        {"lines": FRAME},
+        extra={
+            "lines": {
+                "no description": RETAIL_LINES.drop(columns="description"),
+                "empty": RETAIL_LINES.iloc[:0],
+            }
+        },
+    ),
     "load_organ_donations": Spec(data.load_organ_donations, {}, {}),
     "simulate_button_test": Spec(
         data.simulate_button_test,
@@ -1607,6 +1620,7 @@ DATA_NOT_CALLED = {
 }
 # calls whose valid form ends in this error (no copy, no download), not in a result
 VALID_RAISES: dict[str, type[Exception]] = {
+    "load_test": RuntimeError,  # no server listens there: every request fails
     "load_movielens_100k": data.DatasetUnavailableError,
     "load_bbc_news": data.DatasetUnavailableError,
     "load_online_retail": data.DatasetUnavailableError,
@@ -1930,6 +1944,15 @@ RECS_CORE: dict[str, Spec] = {
             },
         },
     ),
+    "cutoff_split": Spec(
+        recs.cutoff_split,
+        {"frame": RATINGS, "cutoff": 10},
+        {"frame": FRAME, "cutoff": OTHER, "column": COLUMN},
+        extra={
+            "frame": {"no timestamp": RATINGS[["user_id", "item_id"]], "empty": RATINGS.iloc[:0]},
+            "cutoff": {"None": None, "boolean": True, "text": "10", "NaN": float("nan")},
+        },
+    ),
     "validation_scores": Spec(
         recs.validation_scores,
         {
@@ -2194,6 +2217,953 @@ RECS_NOT_CALLED = {
     "FilterBubbleResult": "result class, built by filter_bubble",
     "ValidationScores": "result class, built by validation_scores",
 }
+
+# ============================================================================= xplab.serving
+
+SV_CACHE_DIR = tempfile.mkdtemp(prefix="xplab-bad-input-")
+SV_DATA = serving.synthetic_catalogue(300, 40, dim=8, n_categories=4, seed=0)
+SV_INDEX = serving.ANNIndex(SV_DATA.item_vectors, kind="exact")
+SV_GENERATOR = serving.make_generator(SV_DATA, n={"als": 20, "copurchase": 10, "popular": 10})
+SV_STORE = serving.InProcessStore()
+serving.fill_store(SV_STORE, SV_DATA)
+SV_FRAME, SV_X = serving.candidate_table(SV_DATA, SV_GENERATOR, SV_STORE, np.arange(30))
+SV_RANKER = serving.Ranker(n_estimators=5, min_child_samples=5).fit(
+    SV_X,
+    serving.synthetic_labels(SV_X, serving.RANKER_FEATURES, seed=0)[0],
+    SV_FRAME.groupby("user", sort=False).size().to_numpy(),
+)
+SV_FRAME["score"] = SV_RANKER.predict(SV_X)
+SV_FRAME["proba"] = SV_RANKER.predict_proba(SV_X)
+SV_FRAME["price"] = SV_DATA.price[SV_FRAME["item"].to_numpy()]
+SV_TRUTH = pd.DataFrame(
+    {
+        "customer_id": SV_FRAME["user_id"].to_numpy()[::7],
+        "stock_code": SV_FRAME["item_id"].to_numpy()[::7],
+        "spend": 5.0,
+    }
+).drop_duplicates(["customer_id", "stock_code"])
+SV_LISTS = serving.top_k_lists(SV_FRAME, "score", k=5)
+SV_SERVICE = serving.RecommendationService(SV_DATA, SV_STORE, SV_GENERATOR, SV_RANKER)
+SV_USER = serving.fetch_user(SV_STORE, 3, dim=8, n_user_features=9)
+SV_CANDS = SV_GENERATOR.generate(SV_USER)
+SV_ITEM_ROWS = SV_STORE.read("item", SV_CANDS.items)
+SV_RULES = serving.RuleSet([serving.OutOfStock()])
+SV_TIMINGS = [SV_SERVICE.recommend(u).timings_ms for u in range(3)]
+SV_PURCHASES = pd.DataFrame(
+    {
+        "invoice": ["1", "1", "2", "3", "3", "4"],
+        "stock_code": ["A", "B", "A", "A", "C", "B"],
+        "invoice_date": pd.to_datetime(
+            ["2011-01-03", "2011-01-03", "2011-01-20", "2011-01-10", "2011-01-10", "2011-02-05"]
+        ),
+        "customer_id": [1, 1, 1, 2, 2, 3],
+        "quantity": [2, 1, 4, 1, 6, 2],
+        "unit_price": [1.5, 4.0, 1.5, 1.5, 0.5, 4.0],
+        "description": ["BAG", "CANDLE", "BAG", "BAG", "MUG", "CANDLE"],
+    }
+)
+SV_CATEGORIES = data.categorise_products(SV_PURCHASES)
+SV_RETURNS = SV_PURCHASES.iloc[:1].assign(quantity=-2)
+SV_NOW = {"None": None, "not a date": "yesterday"}
+SV_MATRIX = {"None": None, "a list": [[1.0, 0.0]], "dense array": np.ones((2, 2))}
+SV_VECTORS = {
+    "None": None,
+    "1-D": np.ones(8, dtype=np.float32),
+    "strings": np.full((3, 8), "1"),
+    "NaN": np.full((3, 8), np.nan, dtype=np.float32),
+    "empty": np.empty((0, 8), dtype=np.float32),
+}
+SV_QUERIES = {k: v for k, v in SV_VECTORS.items() if k != "1-D"}  # one 1-D query is valid
+SV_PURCHASES_BAD = {
+    "no invoice": SV_PURCHASES.drop(columns="invoice"),
+    "empty": SV_PURCHASES.iloc[:0],
+}
+SV_FRAME_BAD = {"no user": SV_FRAME.drop(columns="user"), "empty": SV_FRAME.iloc[:0]}
+SV_TRUTH_BAD = {"no spend": SV_TRUTH.drop(columns="spend"), "empty": SV_TRUTH.iloc[:0]}
+SV_LISTS_BAD = {"no rank": SV_LISTS.drop(columns="rank"), "empty": SV_LISTS.iloc[:0]}
+NOT_OBJECT = {"None": None, "a string": "x", "a number": 3}
+SV_EXPERIMENT_FRAMES = {"candidates": FRAME, "truth": FRAME}
+
+SERVING: dict[str, Spec] = {
+    "synthetic_catalogue": Spec(
+        serving.synthetic_catalogue,
+        {"n_items": 300, "n_users": 40, "dim": 8, "n_clusters": None},
+        {
+            "n_items": COUNT,
+            "n_users": COUNT,
+            "dim": COUNT,
+            "n_clusters": COUNT,
+            "n_categories": COUNT,
+            "history_length": COUNT,
+            "n_neighbours": COUNT,
+            "seed": SEED,
+        },
+        optional=("n_clusters",),
+        extra={
+            "n_items": {"one": 1},
+            "history_length": {"more than items": 1000},
+            "n_clusters": {"more than items": 1000},
+        },
+    ),
+    "synthetic_labels": Spec(
+        serving.synthetic_labels,
+        {"features": SV_X[:5], "feature_names": serving.RANKER_FEATURES, "seed": 0},
+        {"features": OTHER, "feature_names": OTHER, "seed": SEED},
+        extra={
+            "features": {
+                "None": None,
+                "strings": np.full((5, 17), "1"),
+                "1-D": SV_X[0],
+                "wrong width": SV_X[:5, :3],
+            },
+            "feature_names": {
+                "None": None,
+                "without als_score": serving.RANKER_FEATURES[:10],
+                "bare string": "als_score",
+            },
+        },
+    ),
+    "simulate_stock_and_margin": Spec(
+        serving.simulate_stock_and_margin,
+        {"item_ids": ["A", "B"], "seed": 0},
+        {"item_ids": OTHER, "seed": SEED},
+        extra={"item_ids": {"None": None, "bare string": "AB", "empty": [], "2-D": [["A", "B"]]}},
+    ),
+    "ANNIndex": Spec(
+        serving.ANNIndex,
+        {"vectors": SV_DATA.item_vectors, "kind": "ivf", "n_lists": 4},
+        {
+            "vectors": OTHER,
+            "kind": CHOICE,
+            "m": COUNT,
+            "ef_construction": COUNT,
+            "ef_search": COUNT,
+            "n_lists": COUNT,
+            "n_probe": COUNT,
+            "seed": SEED,
+        },
+        optional=("n_lists",),
+        extra={"vectors": SV_VECTORS, "m": {"one": 1}, "n_lists": {"more than vectors": 1000}},
+    ),
+    "ANNIndex.search": Spec(
+        SV_INDEX.search,
+        {"queries": SV_DATA.user_vectors[:2], "k": 5},
+        {"queries": OTHER, "k": COUNT},
+        extra={
+            "queries": {**SV_QUERIES, "wrong dimension": np.ones((2, 3), np.float32)},
+            "k": {"zero": 0},
+        },
+    ),
+    "ANNIndex.set_search": Spec(
+        serving.ANNIndex(SV_DATA.item_vectors, kind="hnsw", m=4).set_search,
+        {"ef_search": 16, "n_probe": None},
+        {"ef_search": COUNT, "n_probe": COUNT},
+        optional=("ef_search", "n_probe"),
+        extra={"ef_search": {"zero": 0}},
+    ),
+    "ann_recall": Spec(
+        serving.ann_recall,
+        {"approximate": SV_INDEX, "exact": SV_INDEX, "queries": SV_DATA.user_vectors[:3], "k": 5},
+        {"approximate": OTHER, "exact": OTHER, "queries": OTHER, "k": COUNT},
+        extra={
+            "approximate": {"None": None, "an array": SV_DATA.item_vectors},
+            "exact": {
+                "None": None,
+                "not exact": serving.ANNIndex(SV_DATA.item_vectors, kind="hnsw", m=4),
+            },
+            "queries": SV_QUERIES,
+            "k": {"zero": 0},
+        },
+    ),
+    "cached_index": Spec(
+        serving.cached_index,
+        {"vectors": SV_DATA.item_vectors[:50], "cache_dir": SV_CACHE_DIR, "kind": "exact"},
+        {"vectors": OTHER, "cache_dir": OTHER, "kind": CHOICE},
+        extra={"vectors": SV_VECTORS, "cache_dir": {"None": None, "int": 3}},
+    ),
+    "EmbeddingSource": Spec(
+        serving.EmbeddingSource,
+        {"index": SV_INDEX, "item_vectors": SV_DATA.item_vectors, "n": 5},
+        {"index": OTHER, "item_vectors": OTHER, "n": COUNT, "name": TEXT},
+        extra={
+            "index": {"None": None, "an array": SV_DATA.item_vectors},
+            "item_vectors": {**SV_VECTORS, "other vectors": SV_DATA.item_vectors[:10]},
+            "n": {"zero": 0},
+        },
+    ),
+    "CoPurchaseSource": Spec(
+        serving.CoPurchaseSource,
+        {
+            "neighbour_indptr": SV_DATA.neighbour_indptr,
+            "neighbours": SV_DATA.neighbours,
+            "recent": 3,
+            "n": 10,
+        },
+        {"neighbour_indptr": OTHER, "neighbours": OTHER, "recent": COUNT, "n": COUNT, "name": TEXT},
+        extra={
+            "neighbour_indptr": {
+                "None": None,
+                "decreasing": SV_DATA.neighbour_indptr[::-1],
+                "too short": SV_DATA.neighbour_indptr[:1],
+                "fractions": SV_DATA.neighbour_indptr + 0.5,
+            },
+            "neighbours": {
+                "None": None,
+                "one column": SV_DATA.neighbours[:, :1],
+                "strings": np.full((3, 2), "1"),
+            },
+            "recent": {"zero": 0},
+            "n": {"zero": 0},
+        },
+    ),
+    "PopularSource": Spec(
+        serving.PopularSource,
+        {"popular": SV_DATA.popular, "n_items": 300, "n": 10},
+        {"popular": OTHER, "n_items": COUNT, "n": COUNT, "name": TEXT},
+        extra={
+            "popular": {
+                "None": None,
+                "one column": SV_DATA.popular[:, :1],
+                "empty": SV_DATA.popular[:0],
+                "strings": np.full((3, 2), "1"),
+            },
+            "n_items": {"zero": 0, "fewer than listed": 2},
+            "n": {"zero": 0},
+        },
+    ),
+    "CandidateGenerator": Spec(
+        serving.CandidateGenerator,
+        {"sources": SV_GENERATOR.sources},
+        {"sources": OTHER},
+        extra={
+            "sources": {
+                "None": None,
+                "empty": [],
+                "not a source": [3],
+                "same name twice": SV_GENERATOR.sources[:1] * 2,
+            }
+        },
+    ),
+    "CandidateGenerator.generate": Spec(
+        SV_GENERATOR.generate,
+        {"user": SV_USER},
+        {"user": OTHER},
+        extra={"user": NOT_OBJECT},
+    ),
+    "InProcessStore": Spec(serving.InProcessStore, {}, {}),
+    "InProcessStore.write": Spec(
+        serving.InProcessStore().write,
+        {"table": "t", "values": np.ones((3, 2))},
+        {"table": TEXT, "values": OTHER},
+        extra={
+            "table": {"with a colon": "a:b"},
+            "values": {"None": None, "strings": [["a"]], "3-D": np.ones((2, 2, 2))},
+        },
+    ),
+    "InProcessStore.write_lists": Spec(
+        serving.InProcessStore().write_lists,
+        {"table": "t", "indptr": [0, 1, 3], "values": np.ones((3, 2))},
+        {"table": TEXT, "indptr": OTHER, "values": OTHER},
+        extra={
+            "table": {"with a colon": "a:b"},
+            "indptr": {
+                "None": None,
+                "not ending at len(values)": [0, 1, 2],
+                "fractions": [0, 0.5, 3],
+            },
+            "values": {"None": None, "strings": [["a"]]},
+        },
+    ),
+    "InProcessStore.read": Spec(
+        SV_STORE.read,
+        {"table": "item", "keys": [0, 1]},
+        {"table": TEXT, "keys": OTHER},
+        extra={
+            "table": {"unknown": "nope"},
+            "keys": {
+                "None": None,
+                "fractions": [0.5],
+                "negative": [-1],
+                "too large": [10**6],
+                "strings": ["1"],
+            },
+        },
+    ),
+    "InProcessStore.read_list": Spec(
+        SV_STORE.read_list,
+        {"table": "history", "key": 2},
+        {"table": TEXT, "key": OTHER},
+        extra={
+            "table": {"unknown": "nope"},
+            "key": {"None": None, "fraction": 0.5, "negative": -1, "too large": 10**6},
+        },
+    ),
+    "InProcessStore.read_many": Spec(
+        SV_STORE.read_many,
+        {"rows": {"item": [0]}, "lists": {"history": 1}},
+        {"rows": OTHER, "lists": OTHER},
+        optional=("lists",),
+        extra={
+            "rows": {"None": None, "a list": ["item"], "unknown table": {"nope": [0]}},
+            "lists": {"a list": ["history"], "unknown table": {"nope": 0}},
+        },
+    ),
+    "RedisStore": Spec(
+        serving.RedisStore,
+        {"url": "redis://127.0.0.1:6379/0", "prefix": "p"},
+        {"url": TEXT, "prefix": TEXT, "batching": CHOICE, "chunk": COUNT},
+        extra={
+            "url": {"http": "http://127.0.0.1:6379"},
+            "prefix": {"with a colon": "a:b"},
+            "chunk": {"zero": 0},
+        },
+    ),
+    "local_redis_server": Spec(
+        serving.local_redis_server,
+        {"timeout": 5.0},
+        {"timeout": REAL},
+        extra={"timeout": {"zero": 0.0, "negative": -1.0}},
+    ),
+    "fill_store": Spec(
+        serving.fill_store,
+        {"store": serving.InProcessStore(), "data": SV_DATA},
+        {"store": OTHER, "data": OTHER},
+        extra={"store": NOT_OBJECT, "data": NOT_OBJECT},
+    ),
+    "fetch_user": Spec(
+        serving.fetch_user,
+        {"store": SV_STORE, "row": 2, "dim": 8, "n_user_features": 9},
+        {"store": OTHER, "row": OTHER, "dim": COUNT, "n_user_features": COUNT},
+        extra={
+            "store": NOT_OBJECT,
+            "row": {"None": None, "fraction": 2.5, "text": "2", "below -1": -2, "too large": 10**6},
+            "dim": {"zero": 0},
+        },
+    ),
+    "ranker_features": Spec(
+        serving.ranker_features,
+        {"user": SV_USER, "candidates": SV_CANDS, "item_rows": SV_ITEM_ROWS},
+        {"user": OTHER, "candidates": OTHER, "item_rows": OTHER},
+        extra={
+            "user": NOT_OBJECT,
+            "candidates": NOT_OBJECT,
+            "item_rows": {
+                "None": None,
+                "wrong shape": SV_ITEM_ROWS[:1],
+                "strings": np.full(SV_ITEM_ROWS.shape, "1"),
+            },
+        },
+    ),
+    "Ranker": Spec(
+        serving.Ranker,
+        {"n_estimators": 5},
+        {
+            "n_estimators": COUNT,
+            "learning_rate": REAL,
+            "num_leaves": COUNT,
+            "min_child_samples": COUNT,
+            "n_jobs": COUNT,
+            "seed": SEED,
+            "feature_names": OTHER,
+        },
+        extra={
+            "n_estimators": {"zero": 0},
+            "learning_rate": {"zero": 0.0},
+            "num_leaves": {"one": 1},
+            "min_child_samples": {"zero": 0},
+            "n_jobs": {"zero": 0},
+            "feature_names": {
+                "None": None,
+                "bare string": "abc",
+                "empty": (),
+                "int inside": ("a", 1),
+                "repeated": ("a", "a"),
+            },
+        },
+    ),
+    "Ranker.fit": Spec(
+        serving.Ranker(n_estimators=2, min_child_samples=5).fit,
+        {
+            "features": SV_X[:40],
+            "labels": np.r_[np.ones(4, int), np.zeros(36, int)],
+            "groups": [20, 20],
+        },
+        {"features": OTHER, "labels": OTHER, "groups": OTHER},
+        extra={
+            "features": {
+                "None": None,
+                "wrong width": SV_X[:40, :3],
+                "strings": np.full((40, 17), "1"),
+            },
+            "labels": {
+                "None": None,
+                "negative": -np.ones(40, int),
+                "fractions": np.full(40, 0.5),
+                "too few": np.ones(3, int),
+            },
+            "groups": {
+                "None": None,
+                "wrong total": [20, 10],
+                "zero size": [40, 0],
+                "fractions": [20.5, 19.5],
+            },
+        },
+    ),
+    "Ranker.predict": Spec(
+        SV_RANKER.predict,
+        {"features": SV_X[:4]},
+        {"features": OTHER},
+        extra={
+            "features": {
+                "None": None,
+                "wrong width": SV_X[:4, :3],
+                "strings": np.full((4, 17), "1"),
+            }
+        },
+    ),
+    "Ranker.predict_proba": Spec(
+        SV_RANKER.predict_proba,
+        {"features": SV_X[:4]},
+        {"features": OTHER},
+        extra={"features": {"None": None, "wrong width": SV_X[:4, :3]}},
+    ),
+    "Ranker.probability": Spec(
+        SV_RANKER.probability,
+        {"scores": [0.1, -0.3]},
+        {"scores": ARRAY},
+    ),
+    "Ranker.calibrate": Spec(
+        serving.Ranker(n_estimators=2, min_child_samples=5)
+        .fit(SV_X[:40], np.r_[np.ones(4, int), np.zeros(36, int)], [20, 20])
+        .calibrate,
+        {"scores": [0.1, 0.2, -0.3, 0.5], "labels": [1, 0, 0, 1]},
+        {"scores": ARRAY, "labels": ARRAY},
+        paired=[("scores", "labels")],
+        extra={"labels": {"not 0/1": [2, 0, 0, 1]}},
+    ),
+    "OutOfStock": Spec(serving.OutOfStock, {}, {}),
+    "AlreadyBought": Spec(serving.AlreadyBought, {}, {}),
+    "PriceFloor": Spec(
+        serving.PriceFloor, {"floor": 1.0}, {"floor": REAL}, extra={"floor": {"zero": 0.0}}
+    ),
+    "MarginFloor": Spec(
+        serving.MarginFloor, {"floor": 0.5}, {"floor": REAL}, extra={"floor": {"negative": -1.0}}
+    ),
+    "CategoryCap": Spec(
+        serving.CategoryCap, {"cap": 3}, {"cap": COUNT}, extra={"cap": {"zero": 0}}
+    ),
+    "SponsoredSlots": Spec(
+        serving.SponsoredSlots,
+        {"slots": (3,), "cap": 1},
+        {"slots": OTHER, "cap": COUNT},
+        extra={"slots": {"None": None, "empty": (), "zero": (0,), "text": "3", "fraction": (2.5,)}},
+    ),
+    "RuleSet": Spec(
+        serving.RuleSet,
+        {"rules": [serving.OutOfStock()]},
+        {"rules": OTHER},
+        extra={
+            "rules": {
+                "None": None,
+                "a name": "OutOfStock",
+                "names": ["OutOfStock"],
+                "a class": [serving.OutOfStock],
+            }
+        },
+    ),
+    "RuleSet.bind": Spec(
+        SV_RULES.bind, {"data": SV_DATA}, {"data": OTHER}, extra={"data": NOT_OBJECT}
+    ),
+    "objective_scores": Spec(
+        serving.objective_scores,
+        {"proba": [0.2, 0.1], "price": [1.0, 5.0], "weight": 0.5},
+        {"proba": ARRAY, "price": ARRAY, "weight": REAL},
+        paired=[("proba", "price")],
+        extra={
+            "proba": {"above 1": [1.2, 0.1], "zero": [0.0, 0.1]},
+            "price": {"zero": [0.0, 1.0]},
+            "weight": {"above 1": 1.5, "negative": -0.1},
+        },
+    ),
+    "RecommendationService": Spec(
+        serving.RecommendationService,
+        {
+            "data": SV_DATA,
+            "store": SV_STORE,
+            "generator": SV_GENERATOR,
+            "ranker": SV_RANKER,
+            "rules": SV_RULES,
+        },
+        {
+            "data": OTHER,
+            "store": OTHER,
+            "generator": OTHER,
+            "ranker": OTHER,
+            "rules": OTHER,
+            "objective_weight": REAL,
+        },
+        optional=("ranker", "rules"),
+        extra={
+            "data": NOT_OBJECT,
+            "store": NOT_OBJECT,
+            "generator": {**NOT_OBJECT, "a list of sources": SV_GENERATOR.sources},
+            "ranker": {"a string": "lightgbm", "unfitted": serving.Ranker()},
+            "rules": {"a list": [serving.OutOfStock()]},
+            "objective_weight": {"above 1": 1.5},
+        },
+    ),
+    "RecommendationService.recommend": Spec(
+        SV_SERVICE.recommend,
+        {"user_id": 3, "k": 5},
+        {"user_id": OTHER, "k": COUNT},
+        extra={"user_id": {"None": None, "a list": [3], "a dict": {}}, "k": {"zero": 0}},
+    ),
+    "measure_latency": Spec(
+        serving.measure_latency,
+        {"service": SV_SERVICE, "user_ids": [1, 2], "warmup": 1},
+        {"service": OTHER, "user_ids": OTHER, "k": COUNT, "warmup": COUNT},
+        extra={
+            "service": NOT_OBJECT,
+            "user_ids": {"None": None, "bare string": "12", "empty": [], "a number": 3},
+            "k": {"zero": 0},
+        },
+    ),
+    "latency_table": Spec(
+        serving.latency_table,
+        {"timings": SV_TIMINGS},
+        {"timings": OTHER},
+        extra={
+            "timings": {
+                "None": None,
+                "empty": [],
+                "a dict": SV_TIMINGS[0],
+                "not dicts": [1, 2],
+                "no numbers": [{"total": "fast"}],
+            }
+        },
+    ),
+    "make_app": Spec(
+        serving.make_app,
+        {"service": SV_SERVICE},
+        {"service": OTHER, "max_k": COUNT},
+        extra={"service": NOT_OBJECT, "max_k": {"zero": 0}},
+    ),
+    "serve": Spec(
+        serving.serve, {"service": SV_SERVICE}, {"service": OTHER}, extra={"service": NOT_OBJECT}
+    ),
+    "LocalServer": Spec(
+        serving.LocalServer,
+        {"app": serving.make_app(SV_SERVICE)},
+        {"app": OTHER, "port": COUNT, "timeout": REAL},
+        optional=("port",),
+        extra={
+            "app": NOT_OBJECT,
+            "port": {"zero": 0, "too large": 70_000},
+            "timeout": {"zero": 0.0},
+        },
+    ),
+    "load_test": Spec(
+        serving.load_test,
+        {
+            "url": "http://127.0.0.1:9",
+            "user_ids": [1],
+            "n_requests": 1,
+            "concurrency": 1,
+            "timeout": 0.5,
+        },
+        {
+            "url": TEXT,
+            "user_ids": OTHER,
+            "concurrency": COUNT,
+            "n_requests": COUNT,
+            "k": COUNT,
+            "timeout": REAL,
+        },
+        extra={
+            "url": {"remote": "http://example.com", "no scheme": "127.0.0.1:9"},
+            "user_ids": {"None": None, "bare string": "12", "empty": []},
+            "concurrency": {"zero": 0},
+            "n_requests": {"zero": 0},
+            "k": {"zero": 0},
+            "timeout": {"zero": 0.0},
+        },
+    ),
+    "candidate_recall": Spec(
+        serving.candidate_recall,
+        {"candidates": SV_FRAME, "truth": SV_TRUTH},
+        {"candidates": FRAME, "truth": FRAME},
+        extra={
+            "candidates": {"no item_id": SV_FRAME.drop(columns="item_id")},
+            "truth": {
+                "empty": SV_TRUTH.iloc[:0],
+                "no stock_code": SV_TRUTH.drop(columns="stock_code"),
+            },
+        },
+    ),
+    "top_k_lists": Spec(
+        serving.top_k_lists,
+        {"candidates": SV_FRAME, "score": "score", "k": 5, "rules": SV_RULES, "data": SV_DATA},
+        {"candidates": FRAME, "score": OTHER, "k": COUNT, "rules": OTHER, "data": OTHER},
+        optional=("rules", "data"),
+        extra={
+            "candidates": SV_FRAME_BAD,
+            "score": {
+                "None": None,
+                "unknown column": "nope",
+                "wrong length": np.ones(3),
+                "NaN": np.full(len(SV_FRAME), np.nan),
+            },
+            "k": {"zero": 0},
+            "rules": {"a list": [serving.OutOfStock()]},
+            "data": {"a string": "data"},
+        },
+    ),
+    "list_metrics": Spec(
+        serving.list_metrics,
+        {"lists": SV_LISTS, "truth": SV_TRUTH, "k": 5},
+        {"lists": FRAME, "truth": FRAME, "k": COUNT},
+        extra={"lists": SV_LISTS_BAD, "truth": SV_TRUTH_BAD, "k": {"zero": 0}},
+    ),
+    "compare_lists": Spec(
+        serving.compare_lists,
+        {"a": SV_LISTS, "b": SV_LISTS, "truth": SV_TRUTH, "k": 5, "n_boot": 100},
+        {
+            "a": FRAME,
+            "b": FRAME,
+            "truth": FRAME,
+            "k": COUNT,
+            "names": OTHER,
+            "metrics": OTHER,
+            "n_boot": COUNT,
+            "seed": SEED,
+        },
+        extra={
+            "a": SV_LISTS_BAD,
+            "b": SV_LISTS_BAD,
+            "truth": SV_TRUTH_BAD,
+            "k": {"zero": 0},
+            "names": {"None": None, "one name": ("a",), "bare string": "ab", "not text": (1, 2)},
+            "metrics": {"None": None, "unknown": ("clicks",), "bare string": "ndcg", "empty": ()},
+            "n_boot": {"too few": 10},
+        },
+    ),
+    "bootstrap_interval": Spec(
+        serving.bootstrap_interval,
+        {"values": [1.0, 2.0, 4.0, 3.0], "n_boot": 200},
+        {"values": ARRAY, "n_boot": COUNT, "seed": SEED, "level": REAL},
+        extra={
+            "values": {"one value": [1.0]},
+            "n_boot": {"too few": 10},
+            "level": {"one": 1.0, "zero": 0.0},
+        },
+    ),
+    "rule_costs": Spec(
+        serving.rule_costs,
+        {
+            "candidates": SV_FRAME,
+            "truth": SV_TRUTH,
+            "data": SV_DATA,
+            "rules": {"stock": SV_RULES},
+            "k": 5,
+        },
+        {
+            "candidates": FRAME,
+            "truth": FRAME,
+            "data": OTHER,
+            "rules": OTHER,
+            "score": COLUMN,
+            "k": COUNT,
+        },
+        extra={
+            "candidates": SV_FRAME_BAD,
+            "truth": SV_TRUTH_BAD,
+            "data": NOT_OBJECT,
+            "rules": {
+                "None": None,
+                "empty": {},
+                "a RuleSet": SV_RULES,
+                "not a RuleSet": {"stock": [serving.OutOfStock()]},
+            },
+            "k": {"zero": 0},
+        },
+    ),
+    "objective_sweep": Spec(
+        serving.objective_sweep,
+        {"candidates": SV_FRAME, "truth": SV_TRUTH, "weights": (0.0, 1.0), "k": 5},
+        {"candidates": FRAME, "truth": FRAME, "weights": OTHER, "k": COUNT},
+        extra={
+            "candidates": {**SV_FRAME_BAD, "no proba": SV_FRAME.drop(columns="proba")},
+            "truth": SV_TRUTH_BAD,
+            "weights": {"None": None, "above 1": (0.0, 2.0), "empty": (), "a number": 0.5},
+            "k": {"zero": 0},
+        },
+    ),
+    "RuleRequirements": Spec(
+        serving.RuleRequirements,
+        {"max_per_category": 3, "sponsored": (1, 1), "min_margin": None, "max_revenue_loss": 0.1},
+        {
+            "no_out_of_stock": FLAG,
+            "max_per_category": COUNT,
+            "sponsored": OTHER,
+            "min_margin": REAL,
+            "max_revenue_loss": REAL,
+        },
+        optional=("max_per_category", "sponsored", "min_margin", "max_revenue_loss"),
+        extra={
+            "max_per_category": {"zero": 0},
+            "sponsored": {"one number": 1, "low above high": (2, 1), "negative": (-1, 1)},
+            "min_margin": {"negative": -0.5},
+            "max_revenue_loss": {"above 1": 1.5, "negative": -0.1},
+        },
+    ),
+    "audit_rules": Spec(
+        serving.audit_rules,
+        {
+            "rules": SV_RULES,
+            "candidates": SV_FRAME,
+            "truth": SV_TRUTH,
+            "data": SV_DATA,
+            "requirements": serving.RuleRequirements(sponsored=None, max_per_category=None),
+            "k": 5,
+        },
+        {
+            "candidates": FRAME,
+            "truth": FRAME,
+            "data": OTHER,
+            "requirements": OTHER,
+            "score": COLUMN,
+            "k": COUNT,
+        },
+        extra={
+            "candidates": SV_FRAME_BAD,
+            "truth": SV_TRUTH_BAD,
+            "data": NOT_OBJECT,
+            "requirements": {**NOT_OBJECT, "a dict": {"max_per_category": 3}},
+            "k": {"zero": 0},
+        },
+    ),
+    "shap_values": Spec(
+        serving.shap_values,
+        {"ranker": SV_RANKER, "features": SV_X[:2]},
+        {"ranker": OTHER, "features": OTHER},
+        extra={
+            "ranker": {**NOT_OBJECT, "unfitted": serving.Ranker()},
+            "features": {
+                "None": None,
+                "wrong width": SV_X[:2, :3],
+                "strings": np.full((2, 17), "1"),
+            },
+        },
+    ),
+    "explain_item": Spec(
+        serving.explain_item,
+        {"ranker": SV_RANKER, "features": SV_X[:1]},
+        {"ranker": OTHER, "features": OTHER, "category_names": OTHER},
+        extra={
+            "ranker": {**NOT_OBJECT, "unfitted": serving.Ranker()},
+            "features": {"None": None, "two rows": SV_X[:2], "wrong width": SV_X[:1, :3]},
+            "category_names": {"None": None, "bare string": "abc", "int inside": ("a", 1)},
+        },
+    ),
+    "explain_recommendation": Spec(
+        serving.explain_recommendation,
+        {"service": SV_SERVICE, "user_id": 3, "item_id": int(SV_CANDS.items[0])},
+        {"service": OTHER, "user_id": OTHER, "item_id": OTHER},
+        extra={
+            "service": {
+                **NOT_OBJECT,
+                "without a ranker": serving.RecommendationService(SV_DATA, SV_STORE, SV_GENERATOR),
+            },
+            "user_id": {"None": None, "unknown": 10**6, "a list": [3]},
+            "item_id": {"None": None, "not a candidate": -1},
+        },
+    ),
+    "customer_features": Spec(
+        serving.customer_features,
+        {"purchases": SV_PURCHASES, "now": "2011-02-01", "categories": SV_CATEGORIES},
+        {"purchases": FRAME, "now": OTHER, "categories": FRAME},
+        extra={
+            "purchases": SV_PURCHASES_BAD,
+            "now": SV_NOW,
+            "categories": {"no category": SV_CATEGORIES.drop(columns="category")},
+        },
+    ),
+    "product_features": Spec(
+        serving.product_features,
+        {"purchases": SV_PURCHASES, "now": "2011-02-01", "categories": SV_CATEGORIES},
+        {"purchases": FRAME, "now": OTHER, "categories": FRAME, "recent_days": COUNT},
+        extra={
+            "purchases": SV_PURCHASES_BAD,
+            "now": SV_NOW,
+            "categories": {"no category": SV_CATEGORIES.drop(columns="category")},
+            "recent_days": {"zero": 0},
+        },
+    ),
+    "purchase_history": Spec(
+        serving.purchase_history,
+        {"purchases": SV_PURCHASES, "now": "2011-02-01"},
+        {"purchases": FRAME, "now": OTHER},
+        extra={"purchases": SV_PURCHASES_BAD, "now": SV_NOW},
+    ),
+    "copurchase_neighbours": Spec(
+        serving.copurchase_neighbours,
+        {"purchases": SV_PURCHASES, "items": pd.Index(["A", "B", "C"])},
+        {"purchases": FRAME, "items": OTHER, "n_neighbours": COUNT},
+        extra={
+            "purchases": SV_PURCHASES_BAD,
+            "items": {
+                "None": None,
+                "bare string": "ABC",
+                "empty": pd.Index([]),
+                "repeated": pd.Index(["A", "A"]),
+            },
+            "n_neighbours": {"zero": 0},
+        },
+    ),
+    "fit_als": Spec(
+        serving.fit_als,
+        {"matrix": sparse.csr_matrix(np.eye(4)), "factors": 2, "iterations": 2},
+        {
+            "matrix": OTHER,
+            "factors": COUNT,
+            "regularization": REAL,
+            "alpha": REAL,
+            "iterations": COUNT,
+            "seed": SEED,
+        },
+        extra={
+            "matrix": SV_MATRIX,
+            "factors": {"zero": 0},
+            "regularization": {"zero": 0.0},
+            "alpha": {"negative": -1.0},
+            "iterations": {"zero": 0},
+        },
+    ),
+    "retail_serving_data": Spec(
+        serving.retail_serving_data,
+        {
+            "purchases": SV_PURCHASES,
+            "now": "2011-02-01",
+            "categories": SV_CATEGORIES,
+            "als": {"factors": 2, "iterations": 2},
+        },
+        {
+            "purchases": FRAME,
+            "now": OTHER,
+            "categories": FRAME,
+            "als": OTHER,
+            "n_neighbours": COUNT,
+            "n_popular": COUNT,
+        },
+        extra={
+            "purchases": SV_PURCHASES_BAD,
+            "now": {**SV_NOW, "before every purchase": "2010-01-01"},
+            "categories": {"no category": SV_CATEGORIES.drop(columns="category")},
+            "als": {"None": None, "unknown setting": {"factor": 2}, "a list": [2, 2]},
+            "n_neighbours": {"zero": 0},
+            "n_popular": {"zero": 0},
+        },
+    ),
+    "next_period_spend": Spec(
+        serving.next_period_spend,
+        {"purchases": SV_PURCHASES, "returns": SV_RETURNS, "start": "2011-01-15", "end": None},
+        {"purchases": FRAME, "returns": FRAME, "start": OTHER, "end": OTHER},
+        optional=("end",),
+        extra={
+            "purchases": SV_PURCHASES_BAD,
+            "returns": {"no quantity": SV_RETURNS.drop(columns="quantity")},
+            "start": SV_NOW,
+            "end": {"not a date": "tomorrow", "before start": "2011-01-01"},
+        },
+    ),
+    "make_generator": Spec(
+        serving.make_generator,
+        {"data": SV_DATA, "index": SV_INDEX, "n": {"als": 5, "copurchase": 5, "popular": 5}},
+        {"data": OTHER, "index": OTHER, "n": OTHER, "recent": COUNT},
+        optional=("index",),
+        extra={
+            "data": NOT_OBJECT,
+            "index": {
+                "an array": SV_DATA.item_vectors,
+                "another catalogue's": serving.ANNIndex(SV_DATA.item_vectors[:10], kind="exact"),
+            },
+            "n": {
+                "None": None,
+                "missing a source": {"als": 5},
+                "zero": {"als": 0, "copurchase": 5, "popular": 5},
+            },
+            "recent": {"zero": 0},
+        },
+    ),
+    "candidate_table": Spec(
+        serving.candidate_table,
+        {"data": SV_DATA, "generator": SV_GENERATOR, "store": SV_STORE, "user_rows": [0, 1]},
+        {"data": OTHER, "generator": OTHER, "store": OTHER, "user_rows": OTHER},
+        extra={
+            "data": NOT_OBJECT,
+            "generator": NOT_OBJECT,
+            "store": NOT_OBJECT,
+            "user_rows": {
+                "None": None,
+                "empty": [],
+                "fractions": [0.5],
+                "negative": [-1],
+                "too large": [10**6],
+                "bare string": "01",
+            },
+        },
+    ),
+    "merge_candidates": Spec(
+        serving.merge_candidates,
+        {"proposed": [np.array([5, 3]), np.array([3, 9])]},
+        {"proposed": OTHER},
+        extra={
+            "proposed": {
+                "None": None,
+                "empty": [],
+                "bare string": "ab",
+                "2-D": [np.ones((2, 2), int)],
+                "fractions": [np.array([0.5])],
+            }
+        },
+    ),
+    "benchmark_record": Spec(
+        serving.benchmark_record,
+        {"name": "bench_spark_als"},
+        {"name": TEXT},
+        extra={"name": {"unknown": "bench_nothing"}},
+    ),
+    "retail_cache_path": Spec(
+        serving.retail_cache_path,
+        {"cache_dir": SV_CACHE_DIR},
+        {"cache_dir": OTHER},
+        optional=("cache_dir",),
+        extra={"cache_dir": {"int": 3, "a list": ["a"]}},
+    ),
+}
+SERVING_NOT_CALLED = {
+    "ALS_PARAMS": "constant: the ALS settings",
+    "CUTOFFS": "constant: the period boundaries",
+    "HISTORY_COLUMNS": "constant: column names",
+    "ITEM_FEATURES": "constant: column names",
+    "PAIR_FEATURES": "constant: column names",
+    "RANKER_FEATURES": "constant: column names",
+    "STAGES": "constant: the stage names",
+    "USER_FEATURES": "constant: column names",
+    "Candidates": "result class, built by CandidateGenerator.generate",
+    "Comparison": "result class, built by compare_lists",
+    "Explanation": "result class, built by explain_item",
+    "FeatureStore": "interface: the base class of InProcessStore and RedisStore",
+    "LatencyReport": "result class, built by latency_table",
+    "LoadTestResult": "result class, built by load_test",
+    "Recommendation": "result class, built by RecommendationService.recommend",
+    "RetailExperiment": "result class, built by build_retail_experiment",
+    "ServingData": "result class, built by synthetic_catalogue and retail_serving_data (checks its arrays)",
+    "UserContext": "result class, built by fetch_user",
+    "build_retail_experiment": "runs the whole Online Retail experiment (a minute); each step it runs has a row",
+    "load_retail_experiment": "reads or builds the cache of the real data; build_retail_experiment's steps have rows",
+}
+
 
 # ============================================================================= xplab.warehouse
 
@@ -3271,6 +4241,7 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "longterm": (xplab.longterm, LONGTERM, LONGTERM_NOT_CALLED, set()),
     "data": (data, DATA, DATA_NOT_CALLED, set()),
     "recs": (recs, RECS, RECS_NOT_CALLED, set()),
+    "serving": (serving, SERVING, SERVING_NOT_CALLED, set()),
     "warehouse": (warehouse, WAREHOUSE, WAREHOUSE_NOT_CALLED, set()),
     "rollout": (xplab.rollout, ROLLOUT, ROLLOUT_NOT_CALLED, set()),
     "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),

@@ -271,3 +271,32 @@ def test_the_copy_written_after_a_download_has_the_offline_layout(tmp_path):
     retail._write_copy(lines, tmp_path / "copy.csv.gz")
     with gzip.open(tmp_path / "copy.csv.gz", "rt", newline="") as fh:
         assert fh.read() == sample
+
+
+def test_categories_follow_the_first_matching_rule():
+    lines = pd.DataFrame(
+        {
+            "stock_code": ["1", "1", "1", "2", "3", "4"],
+            "description": [
+                "CHRISTMAS T-LIGHT HOLDER",  # christmas comes before candles
+                "CHRISTMAS T-LIGHT HOLDER",
+                "T-LIGHT HOLDER",  # the less frequent description is ignored
+                "JUMBO BAG PINK",
+                None,
+                "FRIDGE MAGNET",
+            ],
+        }
+    )
+    got = retail.categorise_products(lines)
+    assert got["category"].to_dict() == {"1": "christmas", "2": "bags", "3": "other", "4": "other"}
+    assert got.loc["1", "description"] == "CHRISTMAS T-LIGHT HOLDER"
+
+
+@real
+@pytest.mark.data
+def test_real_categories_leave_few_products_uncategorised():
+    purchases = clean_online_retail(load_online_retail(download=False)).purchases
+    cats = retail.categorise_products(purchases)
+    assert len(cats) == 3_658
+    line_share = purchases["stock_code"].map(cats["category"]).eq("other").mean()
+    assert line_share < 0.08 and (cats["category"] == "other").mean() < 0.11

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from xplab.recs import chronological_split, stratified_split
+from xplab.recs import chronological_split, cutoff_split, stratified_split
 
 
 def test_stratified_split_per_user_counts(ratings):
@@ -65,3 +65,38 @@ def test_bad_input(frame, kwargs, message):
 def test_chronological_needs_timestamp():
     with pytest.raises(ValueError, match="needs a timestamp column"):
         chronological_split(pd.DataFrame({"user_id": [1, 1], "item_id": [1, 2]}))
+
+
+def test_cutoff_split_is_one_moment_for_everyone():
+    log = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3],
+            "item_id": [5, 5, 5, 6, 7],  # repeated pairs are allowed: a customer buys again
+            "timestamp": pd.to_datetime(
+                ["2011-01-05", "2011-03-01", "2011-01-20", "2011-02-01", "2011-02-02"]
+            ),
+        }
+    )
+    before, after = cutoff_split(log, "2011-02-01")
+    assert before["timestamp"].max() < pd.Timestamp("2011-02-01") <= after["timestamp"].min()
+    assert list(before.index) == [0, 2] and list(after.index) == [1, 3, 4]
+    numeric = log.assign(timestamp=[5, 60, 20, 31, 32])
+    assert list(cutoff_split(numeric, 31)[1].index) == [1, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cutoff": "not a date"}, "cutoff must be a date"),
+        ({"cutoff": None}, "cutoff must be a time"),
+        ({"cutoff": "2011-01-01", "column": "when"}, "column 'when' is not a column"),
+        ({"cutoff": "2011-01-01", "column": 3}, "column must be a column name"),
+        ({"cutoff": pd.Timestamp("2011-01-01", tz="UTC")}, "time zone"),
+    ],
+)
+def test_cutoff_split_bad_input(kwargs, message):
+    log = pd.DataFrame(
+        {"user_id": [1], "item_id": [2], "timestamp": pd.to_datetime(["2011-01-02"])}
+    )
+    with pytest.raises(ValueError, match=message):
+        cutoff_split(log, **kwargs)

@@ -51,7 +51,7 @@ from xplab.workbook.build import SOLUTION_ONLY, solution_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted(p.stem[2:] for p in (ROOT / "src/xplab/exercises").glob("nb[0-9][0-9].py"))
-NEEDS_DATA = {"05", "06", "09"}  # MovieLens 100K, BBC News and Online Retail
+NEEDS_DATA = {"05", "06", "08", "09"}  # MovieLens 100K, BBC News and Online Retail
 HAS_DATA = bool(os.environ.get("XPLAB_DATA_DIR"))
 
 #: Chapters whose judgment questions the content revision has not reached yet.
@@ -350,3 +350,20 @@ def test_no_not_quite_in_the_solutions_html():
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
     assert "Not quite" not in body
     assert body.count("Correct</strong>") + body.count("**Correct**") >= 1
+
+
+# Design exercises whose answer is a function, checked by a checker (not by cases):
+# the workbook's placeholder (a function returning None) must read "not attempted".
+FUNCTION_DESIGNS = [("06", "q11")]
+
+
+@pytest.mark.parametrize(
+    ("chapter", "name"),
+    [pytest.param(c, n, marks=needs_data(c)) for c, n in FUNCTION_DESIGNS],
+)
+def test_an_unanswered_function_design_reads_not_attempted(chapter, name):
+    from xplab.workbook import Status
+
+    question = getattr(module(chapter), name)
+    assert question.check(lambda *args: None).status is Status.UNATTEMPTED
+    assert question.check(lambda *args: []).status is Status.INCORRECT

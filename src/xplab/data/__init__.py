@@ -12,7 +12,12 @@ from .media import simulate_experiment_portfolio, simulate_media_experiment
 from .movielens import MovieLens100K, load_movielens_100k
 from .news import NewsReaders
 from .onboarding import OnboardingData, simulate_onboarding
-from .online_retail import RetailPurchases, clean_online_retail, load_online_retail
+from .online_retail import (
+    RetailPurchases,
+    categorise_products,
+    clean_online_retail,
+    load_online_retail,
+)
 from .organ_donations import load_organ_donations
 from .personalization import (
     MODULES,
@@ -36,6 +41,7 @@ __all__ = [
     "RetailHoldout",
     "RetailHomepage",
     "RetailPurchases",
+    "categorise_products",
     "clean_online_retail",
     "load_bbc_news",
     "load_movielens_100k",

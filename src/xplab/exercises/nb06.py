@@ -19,6 +19,7 @@ from .. import recs
 from ..bandits import BernoulliBandit, EpsilonGreedy, NewsTopicBandit, SimulationResult, simulate
 from ..data import NewsReaders, load_bbc_news
 from ..workbook import Decision, Exercise, MultipleChoice
+from ..workbook.exercise import UNATTEMPTED
 
 #: The simulated readers (click model of xplab.data.news, default parameters).
 READERS: dict[str, Any] = {"n_users": 2_000, "seed": 1}
@@ -339,7 +340,14 @@ def _mmr_list() -> list[str]:
     return top["article_id"].tolist()
 
 
-def _check_rules(rerank: Any) -> str | None:
+def _check_rules(rerank: Any) -> Any:
+    if callable(rerank):
+        candidates, similarity = rule_example()
+        try:
+            if rerank(candidates.copy(), similarity.copy(), SLOT_SIZE) is None:
+                return UNATTEMPTED
+        except Exception:  # the checker below names what fails, on the held-out lists
+            pass
     return recs.check_reranker(
         rerank,
         rule_lists(),

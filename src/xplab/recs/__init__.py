@@ -21,7 +21,7 @@ from .metrics import (
 from .popularity import Popularity
 from .rerank import check_reranker, list_diversity, mmr, topic_coverage, topic_entropy
 from .sessions import ColdStartResult, FilterBubbleResult, cold_start_sessions, filter_bubble
-from .split import chronological_split, stratified_split
+from .split import chronological_split, cutoff_split, stratified_split
 from .tuning import ValidationScores, validation_scores
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "check_reranker",
     "chronological_split",
     "cold_start_sessions",
+    "cutoff_split",
     "evaluate",
     "filter_bubble",
     "intra_list_diversity",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from .._rng import SeedLike, as_generator
-from .._validate import check_probability
+from .._validate import check_columns, check_probability, check_real
 from ._frame import check_ratings
 
 
@@ -109,3 +111,77 @@ def chronological_split(
         )
     )
     return _take_last(ratings, order, test_size)
+
+
+def cutoff_split(
+    frame: pd.DataFrame, cutoff: Any, *, column: str = "timestamp"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a log at one moment: rows before ``cutoff`` and rows from it on.
+
+    The global cutoff is what a deployed recommender faces: it is trained on
+    everything up to a date and judged on what happens after, for every user
+    at once (unlike :func:`chronological_split`, which holds out each user's
+    own latest share and so lets one user's test period precede another's
+    training rows). Users who only appear after the cutoff are new users
+    (cold start); items first sold after it are new items. Call it twice for
+    three periods (e.g. features / ranker labels / test).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any log with a time column; repeated (user, item) rows are allowed
+        (a customer buys the same product on several invoices).
+    cutoff : scalar
+        Rows with ``frame[column] < cutoff`` go to the first part. A string
+        is read as a date when the column holds datetimes.
+    column : str
+        The time column: numbers or datetimes, without missing values.
+
+    Returns
+    -------
+    (before, after) : DataFrames with the original index, in the original order.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"user_id": [1, 1, 2, 2], "item_id": [5, 6, 5, 5],
+    ...                     "timestamp": [1, 5, 3, 9]})
+    >>> before, after = cutoff_split(log, 4)
+    >>> before["timestamp"].tolist(), after["timestamp"].tolist()
+    ([1, 3], [5, 9])
+    """
+    if not isinstance(column, str):
+        raise ValueError(f"column must be a column name (str), got {column!r}")
+    check_columns(frame, [], name="frame")
+    if column not in frame.columns:
+        raise ValueError(
+            f"column {column!r} is not a column of frame; it has {list(frame.columns)}"
+        )
+    stamps = frame[column]
+    if pd.api.types.is_bool_dtype(stamps) or not (
+        pd.api.types.is_numeric_dtype(stamps) or pd.api.types.is_datetime64_any_dtype(stamps)
+    ):
+        raise ValueError(
+            f"frame[{column!r}] must be numbers or datetimes, got dtype {stamps.dtype}"
+        )
+    if stamps.isna().any():
+        raise ValueError(f"frame[{column!r}] has missing values")
+    if len(frame) == 0:
+        raise ValueError("frame is empty")
+    if cutoff is None or isinstance(cutoff, bool):
+        raise ValueError(f"cutoff must be a time of the kind in frame[{column!r}], got {cutoff!r}")
+    if pd.api.types.is_datetime64_any_dtype(stamps):
+        try:
+            moment = pd.Timestamp(cutoff)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"cutoff must be a date or time, got {cutoff!r} ({exc})") from None
+        if moment is pd.NaT:
+            raise ValueError(f"cutoff must be a date or time, got {cutoff!r}")
+        if (moment.tzinfo is None) != (getattr(stamps.dt, "tz", None) is None):
+            raise ValueError(
+                f"cutoff {cutoff!r} and frame[{column!r}] must both have a time zone or neither"
+            )
+        early = (stamps < moment).to_numpy()
+    else:
+        value = check_real(cutoff, name="cutoff")
+        early = (stamps < value).to_numpy()
+    return frame[early], frame[~early]

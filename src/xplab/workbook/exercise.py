@@ -196,6 +196,9 @@ class Exercise:
     checker : callable, optional
         ``checker(answer) -> str | None`` for answers with more than one right
         form; returns what is wrong, or None. Used instead of ``expected``.
+        A checker of a function answer returns :data:`UNATTEMPTED` when the
+        function is still the placeholder (it returns ``None``), so the
+        learner reads "not attempted yet", not a rule it breaks.
     rtol, atol : float
         Tolerances for numbers.
     exact : bool
@@ -584,6 +587,8 @@ class Exercise:
 
 
 _UNATTEMPTED = object()
+#: What a ``checker`` returns for a function answer that is still the ``None`` placeholder.
+UNATTEMPTED = _UNATTEMPTED
 
 
 def exercise_counts(module: Any) -> dict[str, int]:
