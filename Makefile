@@ -25,14 +25,15 @@ fresh: $(VENV)/.synced  ## a fresh copy of one notebook, e.g. `make fresh NB=03`
 	@test -n "$(NB)" || { echo "say which notebook: make fresh NB=03"; exit 2; }
 	$(BIN)/python -m xplab.workbook fresh "$(NB)" --source notebooks --to $(MINE)
 
-test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax)
+test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax), browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m xplab.workbook build --check
 	$(MAKE) --no-print-directory serving-cache
-	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg -m "not browser"
 	$(BIN)/pytest notebooks --nbval-lax $(NBVAL)
+	$(BIN)/pytest tests/browser -m browser
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check --fix .

@@ -10,22 +10,26 @@ Each model runs in its own process (so peak memory, the maximum resident set
 size of that process, includes the data and nothing else), with
 OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = 2 (the machine has two
 cores) for the xplab models: EASE's Cholesky solve at 20,000 > 16,000 items runs
-multithreaded, the setting under which ``scipy.linalg.inv`` crashed. implicit's
-ALS runs with its own 2 threads and BLAS at 1 thread (as implicit recommends).
+multithreaded (on NumPy's OpenBLAS; SciPy's crashed there with two threads), and
+xplab's fits and lists use both cores. implicit's ALS runs with its own 2 threads
+and BLAS at 1 thread (as implicit recommends).
 
 Measured per model: fit (s), recommend top 10 for all users (s) and users/s,
 peak memory (GB). Also checks EASE's solution: for three columns j,
 (XᵀX + λI)_{−j,−j} B_{−j,j} = (XᵀX)_{−j,j}, computed from the sparse data.
 
-Targets (the figures quoted in issue 12, measured before this version):
-every model finishes without a crash; EASE recommends for all users faster
-than the 374 s measured with a full sort (134 users/s); UserKNN fits 50,000
-users in at most 4 GB (it needed 15 GiB and failed between 10,000 and 20,000
-users); the EASE check holds to 1e-6.
+Targets (issue 12): every model finishes without a crash; EASE recommends
+for all users faster than the 374 s measured with a full sort (134 users/s);
+UserKNN fits 50,000 users in at most 4 GB (it needed 15 GiB and failed between
+10,000 and 20,000 users); the EASE check holds to 1e-6. The last column shows
+the previous version's run (before issue 23: EASE factorized on one thread,
+neighbourhoods and lists came from dense sorts), measured on the same shared
+machine.
 
 Run: python benchmarks/bench_recs_scale.py   (about 10-15 minutes, up to ~8 GB)
      python benchmarks/bench_recs_scale.py --users 5000 --items 2000 --interactions 100000
      (a quick smoke run)
+     python benchmarks/bench_recs_scale.py --models EASE     (some of the models)
 """
 
 from __future__ import annotations
@@ -39,11 +43,11 @@ import sys
 import time
 
 MODELS = ("EASE", "ItemKNN", "UserKNN", "ALS (implicit)")
-BEFORE = {  # issue 12, 50k × 20k, 2M interactions, previous xplab version / implicit defaults
-    "EASE": "fit 146 s (1 thread; segfault with threaded OpenBLAS), recommend 374 s",
-    "ItemKNN": "not measured",
-    "UserKNN": "fails between 10k and 20k users (15 GiB)",
-    "ALS (implicit)": "fit 10 s, recommend 5 s, 0.24 GB",
+BEFORE = {  # the previous version's run (README, issue 23's starting point): fit s, recommend s, GB
+    "EASE": "210 s, 181 s, 3.97 GB (factorization on one thread)",
+    "ItemKNN": "50 s, 56 s, 0.90 GB",
+    "UserKNN": "1,181 s, 74 s, 1.07 GB",
+    "ALS (implicit)": "66 s, 25 s, 0.29 GB",
 }
 SEED = 2026
 THREADS = 2
@@ -144,6 +148,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--interactions", type=int, default=2_000_000)
     parser.add_argument("--threads", type=int, default=THREADS, help="BLAS threads (default 2)")
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS)
     parser.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -153,7 +158,7 @@ def main() -> int:
     from tqdm import tqdm
 
     rows = []
-    for name in tqdm(MODELS, desc="models"):
+    for name in tqdm(args.models, desc="models"):
         blas = "1" if name.startswith("ALS") else str(args.threads)
         env = {
             **os.environ,
@@ -176,7 +181,7 @@ def main() -> int:
         f"(synthetic, power-law popularity, seed {SEED}); BLAS threads: {args.threads} "
         "(ALS: 1, with 2 implicit threads); top 10 for every user"
     )
-    header = f"{'model':16s} {'fit s':>8s} {'recommend s':>12s} {'users/s':>9s} {'peak GB':>8s}   before (issue 12)"
+    header = f"{'model':16s} {'fit s':>8s} {'recommend s':>12s} {'users/s':>9s} {'peak GB':>8s}   previous version"
     print(header)
     print("-" * len(header))
     ok = True
@@ -213,8 +218,8 @@ def main() -> int:
             f"UserKNN peak memory (GB)                {by['UserKNN']['peak_gb']:10.2f}  <= 4 "
             f"{'' if met else 'MISSED'}"
         )
-    print(f"every model finished                    {len(by)} of {len(MODELS)}")
-    ok &= len(by) == len(MODELS)
+    print(f"every model finished                    {len(by)} of {len(args.models)}")
+    ok &= len(by) == len(args.models)
     return 0 if ok else 1
 
 

@@ -1724,6 +1724,22 @@ METRIC_EXTRA = {
 METRIC_VALID = {"test": RATINGS, "recommendations": TOP, "k": 2, "threshold": None}
 
 
+# the list parameters recommend and top_items share
+REQUEST = {"k": 2, "items": None, "exclude_items": None}
+REQUEST_KINDS = {
+    "k": COUNT,
+    "exclude_seen": FLAG,
+    "on_unknown": CHOICE,
+    "items": OTHER,
+    "exclude_items": OTHER,
+}
+REQUEST_EXTRA = {
+    "k": {"zero": 0},
+    "items": {**ITEM_IDS, "None": None},
+    "exclude_items": {"2-D": [[10, 20]], "None inside": [10, None]},
+}
+
+
 def _model_rows(name: str, make: Any, *, similar: bool) -> dict[str, Spec]:
     """fit, recommend and recommend_for_items (and similar_items) of one model."""
     model = make().fit(RATINGS)
@@ -1736,22 +1752,17 @@ def _model_rows(name: str, make: Any, *, similar: bool) -> dict[str, Spec]:
         ),
         f"{name}.recommend": Spec(
             model.recommend,
-            {"user_ids": [1, 2], "k": 2, "items": None, "exclude_items": None},
-            {
-                "user_ids": OTHER,
-                "k": COUNT,
-                "exclude_seen": FLAG,
-                "on_unknown": CHOICE,
-                "items": OTHER,
-                "exclude_items": OTHER,
-            },
+            {"user_ids": [1, 2], **REQUEST},
+            {"user_ids": OTHER, **REQUEST_KINDS},
             optional=("items", "exclude_items"),
-            extra={
-                "user_ids": IDS,
-                "k": {"zero": 0},
-                "items": {**ITEM_IDS, "None": None},
-                "exclude_items": {"2-D": [[10, 20]], "None inside": [10, None]},
-            },
+            extra={"user_ids": IDS, **REQUEST_EXTRA},
+        ),
+        f"{name}.top_items": Spec(
+            model.top_items,
+            {"user_id": 1, **REQUEST},
+            {"user_id": OTHER, **REQUEST_KINDS},
+            optional=("items", "exclude_items"),
+            extra={"user_id": {"None": None, "a list": [1, 2], "NaN": np.nan}, **REQUEST_EXTRA},
         ),
         f"{name}.recommend_for_items": Spec(
             model.recommend_for_items,

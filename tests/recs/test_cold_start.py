@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import xplab.recs._base as base
-from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, stratified_split
-from xplab.recs._base import top_k_columns
+from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, ease, stratified_split
+from xplab.recs._topk import top_k_columns
 from xplab.recs.ease import gram_matrix, inverse_positive_definite
 
 MODELS = [
@@ -187,3 +187,34 @@ def test_blocked_gram_and_inverse(monkeypatch):
     assert np.array_equal(inv, inv.T)
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
         inverse_positive_definite(-np.eye(3))
+
+
+@pytest.mark.skipif(ease._numpy_lapack() is None, reason="NumPy's OpenBLAS routines not found")
+def test_threaded_inverse_uses_numpys_lapack(monkeypatch):
+    # the route large item sets take: NumPy's own OpenBLAS, multithreaded, in place
+    rng = np.random.default_rng(5)
+    X = (rng.random((300, 120)) < 0.2).astype(float)
+    ref = np.linalg.inv(X.T @ X + 3.0 * np.eye(120))
+    monkeypatch.setattr(ease, "_THREADED_FROM", 0)
+    gram = gram_matrix(X, l2=3.0)
+    inv = inverse_positive_definite(gram)
+    assert np.shares_memory(inv, gram) and inv.flags.c_contiguous
+    assert np.array_equal(inv, inv.T)
+    assert np.allclose(inv, ref, atol=1e-12)
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        inverse_positive_definite(-np.eye(3))
+
+
+def test_inverse_above_the_threaded_range_runs_on_one_thread(monkeypatch):
+    # NumPy's OpenBLAS crashed in two-thread potrf at 25,000 items: above
+    # _THREADED_UP_TO the inverse takes SciPy's single-threaded route
+    def refuse():
+        raise AssertionError("NumPy's threaded LAPACK called above the threaded range")
+
+    monkeypatch.setattr(ease, "_numpy_lapack", refuse)
+    monkeypatch.setattr(ease, "_THREADED_FROM", 0)
+    monkeypatch.setattr(ease, "_THREADED_UP_TO", 50)
+    rng = np.random.default_rng(6)
+    X = (rng.random((300, 120)) < 0.2).astype(float)
+    inv = inverse_positive_definite(gram_matrix(X, l2=3.0))
+    assert np.allclose(inv, np.linalg.inv(X.T @ X + 3.0 * np.eye(120)), atol=1e-12)

@@ -1,7 +1,9 @@
 """Recommenders: splits, models with one shape, and top-k metrics.
 
 Every model: ``.fit(train)`` returns itself; ``.recommend(user_ids, k=10)``
-returns ``user_id, item_id, rank, score``; rating models also ``.predict``.
+returns ``user_id, item_id, rank, score``; ``.top_items(user_id, k=10)`` the
+same list for one user as two arrays (the serving call); rating models also
+``.predict``.
 """
 
 from .content import HybridRecommender, TfidfRecommender, recency_popularity

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -10,49 +12,46 @@ from scipy import sparse
 
 from .._validate import check_bool, check_choice
 from ._frame import check_k, check_ratings
+from ._topk import top_k_dense, top_k_row
 
 OnUnknown = Literal["popular", "error"]
+_SEVERAL = (list, tuple, np.ndarray, pd.Series, pd.Index)  # not one id
 
 # Dense work arrays (scores of a batch of users, similarity rows of a batch of
 # items) hold at most this many floats: 2**24 × 8 bytes = 128 MiB each.
 _BLOCK_ELEMENTS = 2**24
 
 
-def batch_size(n_columns: int, *, cap: int = 2048) -> int:
-    """Rows per batch so that a batch × ``n_columns`` array stays near 128 MiB."""
-    return int(np.clip(_BLOCK_ELEMENTS // max(n_columns, 1), 1, cap))
+def batch_size(n_columns: int, *, cap: int = 2048, elements: int | None = None) -> int:
+    """Rows per batch so that a batch × ``n_columns`` array holds about
+    ``elements`` floats (default ``_BLOCK_ELEMENTS``: 128 MiB)."""
+    budget = _BLOCK_ELEMENTS if elements is None else elements
+    return int(np.clip(budget // max(n_columns, 1), 1, cap))
 
 
-def top_k_columns(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k largest entries of each row, best first.
+def _threads() -> int:
+    """Worker threads for batched work: the CPUs this process may use, at most 8."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        n = os.cpu_count() or 1
+    return min(n, 8)
 
-    Ties are broken by the smaller column index, exactly as a stable sort of
-    the whole row would do, but only the k winners are sorted: a partial
-    selection (``argpartition``, linear time) finds them first. Rows where
-    the k-th value is tied with unselected entries fall back to the full sort.
-    """
-    n_rows, n_cols = scores.shape
-    k = min(k, n_cols)
-    if k == n_cols or n_rows == 0:
-        return np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    top_scores = np.take_along_axis(scores, top, axis=1)
-    kth = top_scores.min(axis=1)
-    # A row is ambiguous when more than k entries reach its k-th value: the
-    # partition then picked an arbitrary subset of the tied entries.
-    ambiguous = np.flatnonzero((scores >= kth[:, None]).sum(axis=1) > k)
-    order = np.lexsort((top, -top_scores), axis=1)
-    top = np.take_along_axis(top, order, axis=1)
-    if ambiguous.size:
-        top[ambiguous] = np.argsort(-scores[ambiguous], axis=1, kind="stable")[:, :k]
-    return top
+
+def _probe_size(k: int) -> int:
+    """Probe columns for a top-k selection (see :func:`_topk.top_k_dense`)."""
+    return max(256, 8 * k)
 
 
 def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     if ids is None:
         raise ValueError(f"{name} must be an id or a list of ids, got None")
+    if type(ids) in (int, str, np.int64, np.int32):  # one plain id: the serving call
+        return np.array((ids,))
     if isinstance(ids, str | bytes) or not np.iterable(ids):
-        ids = [ids]
+        if pd.isna(ids):
+            raise ValueError(f"{name} has missing ids (None or NaN)")
+        return np.asarray([ids])
     out = np.asarray(list(ids) if not isinstance(ids, np.ndarray | pd.Series) else ids)
     if out.ndim != 1:
         raise ValueError(f"{name} must be a one-dimensional list of ids, got shape {out.shape}")
@@ -64,20 +63,84 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     return out
 
 
+def sparse_rows(X: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """``X[rows]``, without SciPy's fancy-indexing overhead for a single row."""
+    if rows.size == 1:
+        return X[int(rows[0]) : int(rows[0]) + 1]
+    return X[rows]
+
+
+def _ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """starts[0], ..., starts[0] + lengths[0] − 1, starts[1], ...: one array."""
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return offsets + np.arange(offsets.size)
+
+
+def sparse_product_rows(
+    X: sparse.csr_matrix,
+    rows: np.ndarray,
+    S: sparse.csr_matrix,
+    *,
+    x_ones: bool = False,
+    s_ones: bool = False,
+    s_width: int | None = None,
+) -> np.ndarray:
+    """``(X[rows] @ S).toarray()``, summed by ``np.bincount`` into the dense result
+    (``x_ones``/``s_ones``: every stored value of X/S is 1, a factor to skip;
+    ``s_width``: every row of S stores exactly this many entries).
+
+    The same sums in the same order as SciPy's sparse product: for each cell,
+    every term ``X[r, j] * S[j, c]``, j in stored order, added to zero. Without
+    the sparse result (SciPy counts its entries in a first pass, then fills
+    it, then it is copied into the dense array) this takes about a third of
+    the time.
+    """
+    n = S.shape[1]
+    starts = X.indptr[rows]
+    lengths = X.indptr[rows + 1] - starts
+    at = _ragged_positions(starts, lengths)
+    row_cell = np.repeat(np.arange(rows.size) * n, lengths)
+    if s_width:
+        # k entries in every row (a neighbourhood matrix): whole rows at once
+        js = X.indices[at]
+        cell = (row_cell[:, None] + S.indices.reshape(-1, s_width)[js]).ravel()
+        values = S.data.reshape(-1, s_width)[js]
+        if not x_ones:
+            values = values * X.data[at][:, None]
+        values = values.ravel()
+    else:
+        first = S.indptr[X.indices[at]]
+        counts = S.indptr[X.indices[at] + 1] - first
+        terms = _ragged_positions(first, counts)
+        cell = np.repeat(row_cell, counts) + S.indices[terms]
+        if s_ones:  # a factor 1.0 changes no bit
+            values = np.repeat(X.data[at], counts)
+        elif x_ones:
+            values = S.data[terms]
+        else:
+            values = S.data[terms] * np.repeat(X.data[at], counts)
+    return np.bincount(cell, weights=values, minlength=rows.size * n).reshape(rows.size, n)
+
+
 class Recommender:
     """Base class: ``fit(train)`` then ``recommend(user_ids, k=10)``.
 
     Subclasses implement ``_fit()`` (using ``self._X``, the users × items
     rating matrix in CSR form, and ``self.users_`` / ``self.items_``),
-    ``_scores(rows)`` (a dense score matrix for those user rows) and
-    ``_profile_scores(x)`` (scores for a new user given a 1 × items 0/1 row).
+    ``_scores(rows)`` (a new dense score matrix for those user rows) and
+    ``_profile_scores(x)`` (scores for a new user given a 1 × items 0/1 row);
+    a subclass with a faster exact route to the lists overrides ``_rank``.
+
+    Lists are ranked a batch of users at a time (dense work arrays of at most
+    ``_BLOCK_ELEMENTS / 32`` scores each), on up to ``_threads()`` threads:
+    the products and the selection release the GIL.
     """
 
     needs_rating = False
 
     def fit(self, train: pd.DataFrame) -> Self:
         """Learn from ``train`` (``user_id, item_id`` [, ``rating``]); returns self."""
-        train = check_ratings(train, name="train", rating=self.needs_rating)
+        train = check_ratings(train, name="train", rating=self.needs_rating, duplicates=False)
         self.users_ = pd.Index(np.sort(train["user_id"].unique()), name="user_id")
         self.items_ = pd.Index(np.sort(train["item_id"].unique()), name="item_id")
         rows = self.users_.get_indexer(train["user_id"])
@@ -86,9 +149,19 @@ class Recommender:
         values = train["rating"].to_numpy(dtype=float) if self._rated else np.ones(len(train))
         shape = (len(self.users_), len(self.items_))
         self._X = sparse.csr_matrix((values, (rows, cols)), shape=shape)
-        self._seen = sparse.csr_matrix((np.ones(len(train)), (rows, cols)), shape=shape)
+        if self._X.nnz < len(train):  # repeated (user, item) pairs were summed: name them
+            check_ratings(train, name="train", rating=self.needs_rating)
+        self._seen = self._X.copy()
+        self._seen.data[:] = 1.0
         # training users per item: the fallback ranking for users the model has not seen
         self._popularity = np.asarray(self._seen.sum(axis=0), dtype=float).ravel()
+        # items by popularity (ties: smaller index first): the popular list, and the
+        # probe columns that bound each user's k-th score (see _topk.top_k_dense)
+        self._by_popularity = np.argsort(-self._popularity, kind="stable")
+        self._popularity_rank = np.empty_like(self._by_popularity)
+        self._popularity_rank[self._by_popularity] = np.arange(self._by_popularity.size)
+        self._item_ids = self.items_.to_numpy()
+        self._row_of_user = {user: row for row, user in enumerate(self.users_.tolist())}
         self._fit()
         return self
 
@@ -101,22 +174,41 @@ class Recommender:
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _terms_per_user(self) -> int:
+        """About how many products ``_scores`` sums per user (0: no such sum)."""
+        return 0
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "_X"):
             raise ValueError(f"{type(self).__name__} is not fitted yet: call .fit(train) first")
 
+    def _rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each user id, −1 for users not in the training data."""
+        if ids.size > 4 or ids.dtype == bool:
+            return self.users_.get_indexer(ids)
+        # a few ids (a serving call): dictionary lookups, without pandas' overhead
+        rows = np.empty(ids.size, dtype=np.intp)
+        for i, user in enumerate(ids.tolist()):
+            try:
+                rows[i] = self._row_of_user.get(user, -1)
+            except TypeError:  # an unhashable id is no training user
+                rows[i] = -1
+        return rows
+
+    def _unknown_users_error(self, unknown: np.ndarray, name: str) -> ValueError:
+        return ValueError(
+            f"{name}: {unknown.size} user(s) were not in the training data, e.g. "
+            f"{unknown[:5].tolist()}: a collaborative model knows nothing about them "
+            "(cold start): recommend(..., on_unknown='popular') gives them the most "
+            "popular items, recommend_for_items() a list from items they liked."
+        )
+
     def _user_rows(self, user_ids: Any, *, name: str = "user_ids") -> tuple[np.ndarray, np.ndarray]:
         self._check_fitted()
         ids = _check_ids(user_ids, name=name)
-        rows = self.users_.get_indexer(ids)
+        rows = self._rows_of(ids)
         if np.any(rows < 0):
-            unknown = ids[rows < 0]
-            raise ValueError(
-                f"{name}: {unknown.size} user(s) were not in the training data, e.g. "
-                f"{unknown[:5].tolist()}: a collaborative model knows nothing about them "
-                "(cold start): recommend(..., on_unknown='popular') gives them the most "
-                "popular items, recommend_for_items() a list from items they liked."
-            )
+            raise self._unknown_users_error(ids[rows < 0], name)
         return ids, rows
 
     def _item_columns(self, item_ids: Any, *, name: str, strict: bool) -> np.ndarray:
@@ -130,8 +222,8 @@ class Recommender:
             )
         return cols[cols >= 0]
 
-    def _allowed(self, items: Any, exclude_items: Any) -> np.ndarray | None:
-        """A mask of candidate columns, or None when every item is a candidate."""
+    def _candidates(self, items: Any, exclude_items: Any) -> np.ndarray | None:
+        """The candidate columns (sorted), or None when every item is a candidate."""
         if items is None and exclude_items is None:
             return None
         allowed = np.ones(len(self.items_), dtype=bool)
@@ -140,32 +232,146 @@ class Recommender:
             allowed[self._item_columns(items, name="items", strict=True)] = True
         if exclude_items is not None:
             allowed[self._item_columns(exclude_items, name="exclude_items", strict=False)] = False
-        return allowed
+        return np.flatnonzero(allowed)
 
-    @staticmethod
-    def _ranked(scores: np.ndarray, k: int, ids: np.ndarray) -> tuple[np.ndarray, ...]:
-        k_eff = min(k, scores.shape[1])
-        top = top_k_columns(scores, k_eff)
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        return (
-            np.repeat(ids, k_eff),
-            top.ravel(),
-            np.tile(np.arange(1, k_eff + 1), ids.size),
-            top_scores.ravel(),
+    def _mask_seen(self, scores: np.ndarray, rows: np.ndarray) -> None:
+        """Set each user's training items to −inf, in place (rows of ``scores`` = ``rows``)."""
+        indptr, indices = self._seen.indptr, self._seen.indices
+        if rows.size == 1:
+            scores[0][indices[indptr[rows[0]] : indptr[rows[0] + 1]]] = -np.inf
+            return
+        scores[self._seen_items(rows)] = -np.inf
+
+    def _seen_items(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(index in ``rows``, item column) of every training item of the users ``rows``."""
+        starts = self._seen.indptr[rows]
+        lengths = self._seen.indptr[rows + 1] - starts
+        at = _ragged_positions(starts, lengths)
+        return np.repeat(np.arange(rows.size), lengths), self._seen.indices[at]
+
+    def _select(
+        self, scores: np.ndarray, k: int, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k columns and their scores of each row of ``scores`` (among ``candidates``)."""
+        if candidates is not None:
+            top, values = top_k_dense(scores[:, candidates], k)
+            return candidates[top], values
+        return top_k_dense(scores, k, self._by_popularity[: _probe_size(k)])
+
+    def _rank(
+        self, rows: np.ndarray, k: int, exclude_seen: bool, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k columns and scores for known user rows: score, drop seen, select."""
+        scores = self._scores(rows)
+        if exclude_seen:
+            self._mask_seen(scores, rows)
+        if rows.size == 1 and candidates is None:  # one user: the shortest route
+            return top_k_row(scores[0], k, self._by_popularity[: _probe_size(k)])
+        return self._select(scores, k, candidates)
+
+    def _rank_popular(
+        self, rows: np.ndarray | None, k: int, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The popular list: top-k by training users, without each row's seen items.
+
+        ``rows=None`` ranks one list for someone who has seen nothing. The
+        popularity order is computed once at fit; a user's list is its first
+        k items they have not seen, found among the first k + 64 (a user who
+        has seen more of those is ranked over the whole order).
+        """
+        order, position = self._by_popularity, self._popularity_rank
+        if candidates is not None:
+            allowed = np.zeros(len(self.items_), dtype=bool)
+            allowed[candidates] = True
+            order = order[allowed[order]]
+            position = np.full(len(self.items_), order.size)  # excluded items: past the end
+            position[order] = np.arange(order.size)
+        k = min(k, order.size)
+        if rows is None:
+            return order[None, :k], self._popularity[order[None, :k]]
+        indptr, indices = self._seen.indptr, self._seen.indices
+        if rows.size == 1:
+            seen = position[indices[indptr[rows[0]] : indptr[rows[0] + 1]]]
+            head = np.ones(min(order.size, k + seen.size), dtype=bool)
+            head[seen[seen < head.size]] = False
+            top = order[: head.size][head][:k]
+            scores = np.full((1, k), -np.inf)
+            scores[0, : top.size] = self._popularity[top]
+            cols = np.zeros((1, k), dtype=np.intp)
+            cols[0, : top.size] = top
+            return cols, scores
+        cols = np.empty((rows.size, k), dtype=np.intp)
+        scores = np.empty((rows.size, k))
+        todo = np.arange(rows.size)
+        width = min(order.size, k + 64)
+        while todo.size:
+            local, seen_cols = self._seen_items(rows[todo])
+            seen_at = position[seen_cols]
+            inside = seen_at < width
+            blocked = np.zeros((todo.size, width), dtype=bool)
+            blocked[local[inside], seen_at[inside]] = True
+            free = (~blocked).sum(axis=1)
+            done = (free >= k) | (width == order.size)
+            # the first k free positions of each row (blocked ones sort after)
+            pick = np.argsort(blocked[done], axis=1, kind="stable")[:, :k]
+            cols[todo[done]] = order[pick]
+            scores[todo[done]] = np.where(
+                np.take_along_axis(blocked[done], pick, axis=1),
+                -np.inf,
+                self._popularity[order[pick]],
+            )
+            todo = todo[~done]
+            width = order.size
+        return cols, scores
+
+    def _rank_users(
+        self, rows: np.ndarray, k: int, exclude_seen: bool, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k columns and scores for every row (−1: unknown, the popular list)."""
+        k = min(k, len(self.items_) if candidates is None else candidates.size)
+        if rows.size == 1 and rows[0] >= 0:
+            return self._rank(rows, k, exclude_seen, candidates)
+        cols = np.empty((rows.size, k), dtype=np.intp)
+        scores = np.empty((rows.size, k))
+        unknown = rows < 0
+        if unknown.any():
+            cols[unknown], scores[unknown] = self._rank_popular(None, k, candidates)
+        known = np.flatnonzero(~unknown)
+        # a batch's dense scores (4 MiB) and the terms summed into them stay small:
+        # a thread's work takes a fraction of the model's own memory
+        step = min(
+            batch_size(len(self.items_), elements=_BLOCK_ELEMENTS // 32),
+            batch_size(self._terms_per_user(), elements=_BLOCK_ELEMENTS // 64),
         )
+        batches = [known[start : start + step] for start in range(0, known.size, step)]
 
-    def _frame(self, parts: list[tuple[np.ndarray, ...]]) -> pd.DataFrame:
-        user, col, rank, score = (np.concatenate(p) for p in zip(*parts, strict=True))
-        out = pd.DataFrame(
-            {
-                "user_id": user,
-                "item_id": self.items_.to_numpy()[col],
-                "rank": rank,
-                "score": score,
-            }
+        def work(batch: np.ndarray) -> None:
+            cols[batch], scores[batch] = self._rank(rows[batch], k, exclude_seen, candidates)
+
+        if len(batches) > 1 and _threads() > 1:
+            with ThreadPoolExecutor(min(_threads(), len(batches))) as pool:
+                list(pool.map(work, batches))
+        else:
+            for batch in batches:
+                work(batch)
+        return cols, scores
+
+    def _frame(self, ids: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+        n, k = cols.shape
+        user, col, rank, score = (
+            np.repeat(ids, k),
+            cols.ravel(),
+            np.tile(np.arange(1, k + 1), n),
+            scores.ravel(),
         )
         # excluded items carry −inf: a user with fewer than k candidates gets fewer rows
-        return out[np.isfinite(out["score"])].reset_index(drop=True)
+        finite = np.isfinite(score)
+        if not finite.all():
+            user, col, rank, score = user[finite], col[finite], rank[finite], score[finite]
+        return pd.DataFrame(
+            {"user_id": user, "item_id": self._item_ids[col], "rank": rank, "score": score},
+            copy=False,
+        )
 
     def recommend(
         self,
@@ -203,34 +409,81 @@ class Recommender:
         DataFrame
             ``user_id, item_id, rank, score`` (rank 1 = best; ties broken by
             the smaller item id), users in the order given. A user gets fewer
-            than ``k`` rows when fewer candidates are left.
+            than ``k`` rows when fewer candidates are left. For one user at a
+            time (serving), :meth:`top_items` returns the same list as arrays,
+            without the cost of building a DataFrame.
         """
-        k = check_k(k)
-        exclude_seen = check_bool(exclude_seen, name="exclude_seen")
-        on_unknown = check_choice(on_unknown, ("popular", "error"), name="on_unknown")
+        ids, rows, k, exclude_seen, candidates = self._request(
+            user_ids, k, exclude_seen, on_unknown, items, exclude_items
+        )
+        return self._frame(ids, *self._rank_users(rows, k, exclude_seen, candidates))
+
+    def _request(
+        self,
+        user_ids: Any,
+        k: Any,
+        exclude_seen: Any,
+        on_unknown: Any,
+        items: Any,
+        exclude_items: Any,
+        *,
+        name: str = "user_ids",
+    ) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray | None]:
+        # the usual values pass without the general checks (a serving call is short)
+        if not (type(k) is int and k >= 1):
+            k = check_k(k)
+        if exclude_seen is not True and exclude_seen is not False:
+            exclude_seen = check_bool(exclude_seen, name="exclude_seen")
+        if not (type(on_unknown) is str and on_unknown in ("popular", "error")):
+            on_unknown = check_choice(on_unknown, ("popular", "error"), name="on_unknown")
         self._check_fitted()
-        if on_unknown == "error":
-            ids, rows = self._user_rows(user_ids)
-        else:
-            ids = _check_ids(user_ids, name="user_ids")
-            rows = self.users_.get_indexer(ids)
-        allowed = self._allowed(items, exclude_items)
-        parts = []
-        step = batch_size(len(self.items_))
-        for start in range(0, rows.size, step):
-            batch = rows[start : start + step]
-            known = batch >= 0
-            scores = np.empty((batch.size, len(self.items_)))
-            if known.any():
-                scores[known] = self._scores(batch[known])
-            scores[~known] = self._popularity
-            if exclude_seen and known.any():
-                seen = self._seen[batch[known]].tocoo()
-                scores[np.flatnonzero(known)[seen.row], seen.col] = -np.inf
-            if allowed is not None:
-                scores[:, ~allowed] = -np.inf
-            parts.append(self._ranked(scores, k, ids[start : start + step]))
-        return self._frame(parts)
+        ids = _check_ids(user_ids, name=name)
+        rows = self._rows_of(ids)
+        if on_unknown == "error" and np.any(rows < 0):
+            raise self._unknown_users_error(ids[rows < 0], name)
+        return ids, rows, k, exclude_seen, self._candidates(items, exclude_items)
+
+    def top_items(
+        self,
+        user_id: Any,
+        *,
+        k: int = 10,
+        exclude_seen: bool = True,
+        on_unknown: OnUnknown = "popular",
+        items: Any = None,
+        exclude_items: Any = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One user's top-``k`` list as two arrays: the serving call.
+
+        The same list as ``recommend([user_id], ...)`` (same parameters, same
+        ranking and tie-breaking), returned as ``(item_ids, scores)``, best
+        first, without building a DataFrame: for one user, building the
+        frame costs more than scoring with a neighbourhood model.
+
+        Parameters
+        ----------
+        user_id : a single user id
+        k, exclude_seen, on_unknown, items, exclude_items
+            As in :meth:`recommend`.
+
+        Returns
+        -------
+        tuple of two arrays
+            ``item_ids`` and their ``scores``, at most ``k`` of each.
+        """
+        if isinstance(user_id, _SEVERAL):
+            raise ValueError(
+                f"user_id must be a single user id, got {type(user_id).__name__}: "
+                "for several users use recommend()"
+            )
+        _, rows, k, exclude_seen, candidates = self._request(
+            user_id, k, exclude_seen, on_unknown, items, exclude_items, name="user_id"
+        )
+        cols, scores = self._rank_users(rows, k, exclude_seen, candidates)
+        cols, scores = cols[0], scores[0]
+        if scores.size and scores[-1] == -np.inf:  # fewer than k candidates were left
+            cols, scores = cols[scores > -np.inf], scores[scores > -np.inf]
+        return self._item_ids[cols], scores
 
     def recommend_for_items(
         self,
@@ -272,12 +525,11 @@ class Recommender:
         )
         scores = np.array(self._profile_scores(x), dtype=float).reshape(1, -1)
         scores[0, cols] = -np.inf
-        allowed = self._allowed(items, exclude_items)
-        if allowed is not None:
-            scores[:, ~allowed] = -np.inf
+        candidates = self._candidates(items, exclude_items)
+        k = min(k, len(self.items_) if candidates is None else candidates.size)
         ids = np.empty(1, dtype=object)
         ids[0] = user_id
-        return self._frame([self._ranked(scores, k, ids)])
+        return self._frame(ids, *self._select(scores, k, candidates))
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self._params().items())

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import os
 from typing import Any
 
 import numpy as np
 from scipy import linalg, sparse
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
 
 from .._validate import check_bool, check_positive
-from ._base import ItemItemMixin, Recommender, batch_size
+from ._base import (
+    ItemItemMixin,
+    Recommender,
+    _probe_size,
+    _ragged_positions,
+    batch_size,
+    sparse_rows,
+)
+from ._topk import _select, kth_values, nonzero_2d
 
 
 def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
@@ -31,29 +42,95 @@ def gram_matrix(X: sparse.spmatrix, *, l2: float = 0.0) -> np.ndarray:
     return gram
 
 
+# Below this many items the factorization runs on one thread: it takes a second
+# or two, and one thread gives the same bits on every machine (threads change the
+# last bits of B with their number, and with them the order of near-tied items).
+_THREADED_FROM = 4096
+# Above this many items it runs on one thread again: NumPy's OpenBLAS (0.3.31)
+# crashed too (segmentation fault in potrf, two threads) at 25,000 items; 16,000
+# and 20,000 are the sizes checked without a crash (bench_recs_ease_fit.py).
+_THREADED_UP_TO = 20_000
+# From this many items EASE ranks from a float32 copy of B (see EASE._rank).
+_FLOAT32_FROM = 4096
+
+
+@functools.cache
+def _numpy_lapack() -> tuple[Any, Any] | None:
+    """NumPy's own LAPACK ``dpotrf`` and ``dpotri``, or None.
+
+    NumPy's wheels bundle an OpenBLAS with 64-bit integers (``scipy-openblas64``,
+    symbols ``scipy_dpotrf_64_``), separate from the 32-bit-integer OpenBLAS in
+    SciPy's wheels, whose multithreaded ``potrf`` and ``getri`` crashed
+    (segmentation fault) at 16,000-20,000 items on our machines. NumPy does not
+    expose ``potrf``/``potri`` themselves, so they are called through ctypes;
+    elsewhere (another BLAS, another platform) this returns None and the
+    single-threaded SciPy route is used.
+    """
+    for info in threadpool_info():
+        path = info.get("filepath") or ""
+        if info.get("internal_api") != "openblas" or not os.path.basename(path).startswith(
+            "libscipy_openblas64_"
+        ):
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            routines = lib.scipy_dpotrf_64_, lib.scipy_dpotri_64_
+        except (OSError, AttributeError):
+            return None
+        i64 = ctypes.POINTER(ctypes.c_int64)
+        for routine in routines:
+            routine.argtypes = [ctypes.c_char_p, i64, ctypes.c_void_p, i64, i64, ctypes.c_size_t]
+            routine.restype = None
+        return routines
+    return None
+
+
+def _lapack_in_place(routine: Any, a: np.ndarray) -> int:
+    """Run a Fortran LAPACK routine (uplo, n, a, lda, info) on the upper triangle of
+    the Fortran-ordered array ``a``, in place; returns ``info``."""
+    n = ctypes.c_int64(a.shape[0])
+    info = ctypes.c_int64(0)
+    routine(b"U", ctypes.byref(n), a.ctypes.data, ctypes.byref(n), ctypes.byref(info), 1)
+    return int(info.value)
+
+
 def inverse_positive_definite(matrix: np.ndarray) -> np.ndarray:
     """The inverse of a symmetric positive-definite matrix, computed in place.
 
     A Cholesky factorization and LAPACK ``potri`` on the one array: no second
-    n × n matrix (NumPy's ``inv`` holds four while it works). LAPACK runs on
-    one thread here: SciPy's wheels bundle an OpenBLAS with 32-bit integers
-    which, multithreaded, crashed (segmentation fault) in ``getri``
-    (``scipy.linalg.inv``) and in ``potrf`` from 16,000-20,000 items on our
-    machines; single-threaded it does not (checked at 20,000 items in
-    ``benchmarks/bench_recs_scale.py``). On two cores the single-threaded
-    Cholesky route (n³ flops) takes about as long as a two-thread LU
-    inverse (2.7 n³).
+    n × n matrix (NumPy's ``inv`` holds four while it works), n³ flops. From
+    4,096 to 20,000 rows it runs multithreaded on NumPy's own OpenBLAS
+    (64-bit integers; see :func:`_numpy_lapack`): checked without a crash at
+    16,000 and 20,000 items in ``benchmarks/bench_recs_ease_fit.py``; at
+    25,000 items that OpenBLAS's two-thread ``potrf`` crashed too
+    (segmentation fault), so larger matrices are factorized on one thread.
+    SciPy's bundled OpenBLAS (32-bit integers) crashed in ``potrf`` and
+    ``getri`` with two threads from 16,000-20,000 items, so it is only used
+    on one thread: below 4,096 rows (the same bits on every machine), above
+    20,000, and where NumPy's routines are not found.
     """
     n = matrix.shape[0]
     a = matrix.T  # symmetric: the Fortran-ordered view is the same matrix, no copy
-    potrf, potri = linalg.get_lapack_funcs(("potrf", "potri"), (a,))
-    with threadpool_limits(limits=1, user_api="blas"):
-        c, info = potrf(a, lower=False, clean=False, overwrite_a=True)
-        if info != 0:
+    threaded = _THREADED_FROM <= n <= _THREADED_UP_TO and a.flags.f_contiguous
+    lapack = _numpy_lapack() if threaded else None
+    if lapack is not None:
+        info = _lapack_in_place(lapack[0], a)
+        if info == 0:
+            info = _lapack_in_place(lapack[1], a)
+        elif info > 0:
             raise np.linalg.LinAlgError(
                 f"the Gram matrix is not positive definite (LAPACK potrf info={info})"
             )
-        inv, info = potri(c, lower=False, overwrite_c=True)
+        inv = a
+    else:
+        potrf, potri = linalg.get_lapack_funcs(("potrf", "potri"), (a,))
+        with threadpool_limits(limits=1, user_api="blas"):
+            c, info = potrf(a, lower=False, clean=False, overwrite_a=True)
+            if info != 0:
+                raise np.linalg.LinAlgError(
+                    f"the Gram matrix is not positive definite (LAPACK potrf info={info})"
+                )
+            inv, info = potri(c, lower=False, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"LAPACK potri failed with info={info}")
     # potri fills the upper triangle only; mirror it a block of rows at a time
@@ -85,9 +162,15 @@ class EASE(ItemItemMixin, Recommender):
     predict it. The zero diagonal stops an item from predicting itself.
 
     XᵀX + λI is symmetric positive definite, so P comes from a Cholesky
-    factorization, in place (:func:`inverse_positive_definite`). Memory is
-    one dense items × items float64 matrix (3.2 GB at 20,000 items) plus the
-    data; fit time grows as items³.
+    factorization, in place (:func:`inverse_positive_definite`; on every core
+    from 4,096 to 20,000 items, on one thread above: OpenBLAS's threaded
+    factorization crashed at 25,000). Memory is one dense items × items float64 matrix
+    (3.2 GB at 20,000 items), from 4,096 items a float32 copy of it (half
+    that) for ranking, plus the data; fit time grows as items³. Scoring a
+    user reads one row of B per item they have (a sparse × dense product):
+    recommending for everyone is bound by memory bandwidth, which the
+    float32 copy halves; the lists and scores stay the float64 product's
+    (the few items that decide a list are re-scored in float64).
 
     A new user who liked items S (:meth:`recommend_for_items`) gets the
     scores x·B with x the 0/1 indicator of S — the same formula, no refit.
@@ -126,9 +209,68 @@ class EASE(ItemItemMixin, Recommender):
         P /= -diag  # column j divided by −P_jj: B_ij = −P_ij / P_jj, in place
         np.fill_diagonal(P, 0.0)
         self.B_ = P
+        self._B32: np.ndarray | None = None
+        if P.shape[0] >= _FLOAT32_FROM:
+            self._B32 = P.astype(np.float32)
+            self._input32 = self._input.astype(np.float32)
+            # bounds the float32 scores' error (two reductions: no n × n temporary)
+            self._row_max = np.maximum(P.max(axis=1), -P.min(axis=1))
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self._input[rows] @ self.B_)
+        return np.asarray(sparse_rows(self._input, rows) @ self.B_)
+
+    def _rank(
+        self, rows: np.ndarray, k: int, exclude_seen: bool, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k from float32 scores, re-scored exactly where the list is decided.
+
+        Scoring reads a row of B per item a user has, so it is bound by memory;
+        a float32 copy of B halves the bytes. The float32 score of an item is
+        within δ = 1.01 (m + 2) 2⁻²⁴ Σ_j |x_j| max_c |B_jc| of its float64 score
+        (m: the user's items; rounding of B, the products and m − 1 sums), so
+        every item whose float64 score reaches the row's k-th is at or above
+        the k-th float32 score − 2δ. Those candidates (usually the k items
+        and no more) get their float64 score, summed in the same order as
+        the float64 product, and are ranked: the list and its scores are the
+        float64 product's. Small catalogues, and candidate filters, use the
+        float64 product directly.
+        """
+        if self._B32 is None or candidates is not None:
+            return super()._rank(rows, k, exclude_seen, candidates)
+        X = sparse_rows(self._input, rows)
+        scores = np.asarray(sparse_rows(self._input32, rows) @ self._B32)
+        if exclude_seen:
+            self._mask_seen(scores, rows)
+        # δ for each row: Σ_j |x_j| max_c |B_jc| over the row's items
+        local = np.repeat(np.arange(rows.size), np.diff(X.indptr))
+        weight = np.bincount(local, np.abs(X.data) * self._row_max[X.indices], rows.size)
+        delta = 1.01 * (np.diff(X.indptr) + 2) * 2.0**-24 * weight
+        # the k-th float32 score: bounded from the most popular items, then exact
+        # among the entries at or above that bound
+        probe = self._by_popularity[: _probe_size(k)]
+        sample = scores[:, probe]
+        bound = np.partition(sample, probe.size - k, axis=1)[:, probe.size - k]
+        out = np.zeros((rows.size, k), dtype=np.intp)
+        values = np.full((rows.size, k), -np.inf)
+        fallback = ~np.isfinite(bound)  # the probe is mostly seen: rank the row exactly
+        threshold = np.where(fallback, np.inf, bound - 2 * delta)
+        r, c = nonzero_2d(scores >= threshold[:, None])
+        kth = kth_values(r, scores[r, c], rows.size, k)
+        keep = scores[r, c] >= kth[r] - 2 * delta[r]
+        r, c = r[keep], c[keep]
+        # float64 scores of the candidates: Σ_j x_j B_jc in the user's item order
+        first = X.indptr[r]
+        counts = X.indptr[r + 1] - first
+        at = _ragged_positions(first, counts)
+        terms = self.B_[X.indices[at], np.repeat(c, counts)]
+        if not self.binary:
+            terms = terms * X.data[at]
+        exact = np.bincount(np.repeat(np.arange(r.size), counts), terms, r.size)
+        top, top_values, done = _select(r, c, exact, rows.size, k)
+        out[done], values[done] = top[done], top_values[done]
+        if fallback.any():
+            out[fallback], values[fallback] = super()._rank(rows[fallback], k, exclude_seen, None)
+        return out, values
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(x @ self.B_)

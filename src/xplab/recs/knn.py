@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -10,22 +11,47 @@ import pandas as pd
 from scipy import sparse
 
 from .._validate import as_real_array, check_choice, check_count
-from ._base import ItemItemMixin, Recommender, _check_ids, batch_size, top_k_columns
+from ._base import (
+    ItemItemMixin,
+    Recommender,
+    _check_ids,
+    _threads,
+    batch_size,
+    sparse_product_rows,
+)
+from ._topk import _select, nonzero_2d, top_k_columns, top_k_dense, top_k_exact, top_k_sparse
+
+# An item that more than this share of users have is counted in a dense matrix
+# product when UserKNN counts common items (see _SimilarityParts).
+_DENSE_ITEM_SHARE = 0.05
+# One step of SciPy's sparse × sparse product costs about this many steps of its
+# sparse × dense product (measured on two cores; see ItemKNN._fit).
+_SPARSE_STEP_COST = 10
+
+Block = tuple[np.ndarray, np.ndarray]  # a block of rows' top-k columns and their values
 
 
-def _top_k_rows(blocks: Iterable[tuple[int, np.ndarray]], k: int, shape: tuple[int, int]):
-    """Keep the k largest entries of each row (ties: lower column first) of
-    dense row blocks ``(first_row, block)``; the rest become sparse zeros."""
-    rows, cols, values = [], [], []
-    for first, block in blocks:
-        top = top_k_columns(block, k)
-        values.append(np.take_along_axis(block, top, axis=1).ravel())
-        rows.append(np.repeat(np.arange(first, first + block.shape[0]), top.shape[1]))
-        cols.append(top.ravel())
-    out = sparse.csr_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=shape
-    )
-    out.data = np.maximum(out.data, 0.0)  # negative similarities never vote
+def _neighbourhoods(
+    block: Callable[[int, int], Block], n_rows: int, n_cols: int, step: int
+) -> sparse.csr_matrix:
+    """Each row's top-k (columns and values from ``block(start, stop)``, rows
+    ``start:stop``) as a sparse matrix, computed a block of rows at a time on
+    up to ``_threads()`` threads; negative values become 0 (they never vote)."""
+    starts = list(range(0, n_rows, step))
+
+    def run(start: int) -> Block:
+        return block(start, min(n_rows, start + step))
+
+    if len(starts) > 1 and _threads() > 1:
+        with ThreadPoolExecutor(min(_threads(), len(starts))) as pool:
+            parts = list(pool.map(run, starts))
+    else:
+        parts = [run(start) for start in starts]
+    cols = np.concatenate([c for c, _ in parts])
+    values = np.concatenate([v for _, v in parts])
+    rows = np.repeat(np.arange(n_rows), cols.shape[1])
+    out = sparse.csr_matrix((values.ravel(), (rows, cols.ravel())), shape=(n_rows, n_cols))
+    out.data = np.maximum(out.data, 0.0)
     return out
 
 
@@ -38,14 +64,71 @@ class _SimilarityParts:
         self.B.data = np.ones_like(self.B.data)
         self.R2 = self.R.multiply(self.R).tocsr()
         self.n_items = np.diff(self.B.indptr).astype(float)
+        # Common items of two users, |I_u ∩ I_v|, split by item: the items that
+        # many users have (a dense users × few-items 0/1 matrix: one float32
+        # matrix product, exact for counts below 2**24) and the long tail (a
+        # sparse product, whose cost grows with the square of each item's users).
+        users_per_item = np.bincount(self.B.indices, minlength=self.B.shape[1])
+        head = users_per_item > _DENSE_ITEM_SHARE * self.B.shape[0]
+        self._head = np.ascontiguousarray(self.B[:, head].toarray(), dtype=np.float32)
+        self._tail = sparse.csr_matrix(self.B[:, ~head], dtype=np.float32)
+        self._tail_t = self._tail.T.tocsr()
+
+    def common_items(self, rows: np.ndarray) -> np.ndarray:
+        """|I_u ∩ I_v| for users ``rows`` and every user (dense float32: exact counts)."""
+        freq = self._head[rows] @ self._head.T
+        freq += (self._tail[rows] @ self._tail_t).toarray()
+        return freq
+
+    def binary_neighbours(self, rows: np.ndarray, k: int, min_support: int) -> Block:
+        """The k most similar other users of each user in ``rows`` by binary cosine:
+        the selection ``top_k_columns`` makes on the rows of :meth:`rows` with the
+        user itself at −inf, and the similarities, computed only for candidates.
+
+        Candidates come from a float32 proxy, |I_uv| / √|I_v| (the row's own
+        √|I_u| does not change its order): the entries within 1e-6 of a lower
+        bound on its k-th largest value (the k-th largest of every few
+        columns). The proxy is within 1.3e-7 (relative) of the similarity ×
+        √|I_u|, so every entry at or above the row's k-th similarity is a
+        candidate. Their similarities are then computed exactly as
+        :meth:`rows` does and sorted. Rows with fewer than k positive
+        similarities are computed densely.
+        """
+        freq = self.common_items(rows)
+        proxy = freq * (1.0 / np.sqrt(self.n_items)).astype(np.float32)
+        if min_support > 1:
+            proxy[freq < min_support] = 0.0
+        proxy[np.arange(rows.size), rows] = -np.inf
+        n = proxy.shape[1]
+        k = min(k, n)
+        sample = proxy[:, :: max(1, n // (64 * k))]
+        kth = np.partition(sample, sample.shape[1] - k, axis=1)[:, sample.shape[1] - k]
+        weak = kth <= 0  # the sample has fewer than k positive entries: use the whole row
+        if weak.any():
+            kth[weak] = np.partition(proxy[weak], n - k, axis=1)[:, n - k]
+        dense = kth <= 0
+        bound = np.where(dense, np.inf, kth * np.float32(1 - 1e-6)).astype(np.float32)
+        local, cols = nonzero_2d(proxy >= bound[:, None])
+        sim = freq[local, cols] / np.sqrt(self.n_items[rows[local]] * self.n_items[cols])
+        out, values, _ = _select(local, cols, sim, rows.size, k)
+        if dense.any():
+            full = self.rows(rows[dense], "binary", min_support)
+            full[np.arange(full.shape[0]), rows[dense]] = -np.inf
+            top = top_k_columns(full, k)
+            out[dense] = top
+            values[dense] = np.take_along_axis(full, top, axis=1)
+        return out, values
 
     def rows(self, rows: np.ndarray, similarity: str, min_support: int) -> np.ndarray:
         """Dense similarity of users ``rows`` with every user (len(rows) × n_users)."""
         R, B, R2 = self.R, self.B, self.R2
         Bb = B[rows]
-        freq = (Bb @ B.T).toarray()
+        freq = self.common_items(rows)
         if similarity == "binary":
-            num, den2 = freq, np.outer(self.n_items[rows], self.n_items)
+            # |I_uv| / √(|I_u||I_v|), in place: every training user has an item
+            sim = np.multiply(self.n_items[rows, None], self.n_items[None, :])
+            np.sqrt(sim, out=sim)
+            np.divide(freq, sim, out=sim)
         else:
             prods = (R[rows] @ R.T).toarray()
             sq_uv = (R2[rows] @ B.T).toarray()  # Σ_{i ∈ I_uv} r_ui²
@@ -57,9 +140,10 @@ class _SimilarityParts:
                 s_vu = (Bb @ R.T).toarray()
                 num = freq * prods - s_uv * s_vu
                 den2 = (freq * sq_uv - s_uv**2) * (freq * sq_vu - s_vu**2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sim = np.where(den2 > 0, num / np.sqrt(np.where(den2 > 0, den2, 1.0)), 0.0)
-        sim[freq < min_support] = 0.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sim = np.where(den2 > 0, num / np.sqrt(np.where(den2 > 0, den2, 1.0)), 0.0)
+        if min_support > 1:
+            sim[freq < min_support] = 0.0
         sim[np.arange(rows.size), rows] = 1.0
         return sim
 
@@ -124,9 +208,9 @@ class UserKNN(Recommender):
       obscure item rated 5 by one neighbour beats a film everyone liked.
 
     Fitting keeps only each user's ``k`` nearest neighbours, computed a batch
-    of users at a time, so 50,000 users fit in memory; the full similarity
-    matrix :attr:`sim_` (8·n_users² bytes) is built only when rating
-    prediction needs it. On implicit data (every rating the same) pearson and
+    of users at a time on every core, so 50,000 users fit in memory; the
+    full similarity matrix :attr:`sim_` (8·n_users² bytes) is built only
+    when rating prediction needs it. On implicit data (every rating the same) pearson and
     cosine over co-rated items say nothing, and fitting raises: use
     ``similarity="binary"``.
 
@@ -203,15 +287,15 @@ class UserKNN(Recommender):
         # (20 GB at 50,000 users) never exists unless predict() needs it.
         n = X.shape[0]
 
-        def blocks() -> Iterator[tuple[int, np.ndarray]]:
-            step = batch_size(n)
-            for start in range(0, n, step):
-                rows = np.arange(start, min(n, start + step))
-                sim = self._parts.rows(rows, self.similarity, self.min_support)
-                sim[np.arange(rows.size), rows] = -np.inf  # a user is not their own neighbour
-                yield start, sim
+        def block(start: int, stop: int) -> Block:
+            rows = np.arange(start, stop)
+            if self.similarity == "binary":
+                return self._parts.binary_neighbours(rows, self.k, self.min_support)
+            sim = self._parts.rows(rows, self.similarity, self.min_support)
+            sim[np.arange(rows.size), rows] = -np.inf  # a user is not their own neighbour
+            return top_k_exact(sim, self.k)
 
-        self._neighbours = _top_k_rows(blocks(), self.k, (n, n))
+        self._neighbours = _neighbourhoods(block, n, n, batch_size(n))
         Xc = X.tocsc()
         dev = Xc.copy()
         dev.data = Xc.data - self.user_means_[Xc.indices]
@@ -295,14 +379,18 @@ class UserKNN(Recommender):
         # A new profile has liked items but no ratings: binary cosine with every user
         common = np.asarray((self._parts.B @ x.T).todense()).ravel()
         sim = common / np.sqrt(self._parts.n_items * x.nnz)
-        top = top_k_columns(sim[None, :], self.k)[0]
+        top = top_k_dense(sim[None, :], self.k)[0][0]
         weights = np.zeros_like(sim)
         weights[top] = np.maximum(sim[top], 0.0)
         return np.asarray(weights @ self._seen).ravel()
 
+    def _terms_per_user(self) -> int:
+        # neighbours are often the more active users: twice the mean activity
+        return int(2 * self._seen.nnz / len(self.users_) * min(self.k, len(self.users_)))
+
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         if self.rank_by == "votes":
-            return np.asarray((self._neighbours[rows] @ self._seen).todense())
+            return sparse_product_rows(self._neighbours, rows, self._seen, s_ones=True)
         scores = np.empty((rows.size, len(self.items_)))
         for col in range(len(self.items_)):
             scores[:, col] = self._predict_rows(rows, col)
@@ -318,7 +406,8 @@ class ItemKNN(ItemItemMixin, Recommender):
     sum of sim(j, i) over the items j they have (Deshpande & Karypis 2004).
     Item neighbourhoods are stable and can be precomputed, which is why
     item-based CF scales so well in production. Fitting works a batch of
-    items at a time and keeps only the neighbourhoods (items × k).
+    items at a time, on every core, and keeps only the neighbourhoods
+    (items × k).
 
     A new user who liked items S (:meth:`recommend_for_items`) gets the same
     sum over j ∈ S; :meth:`similar_items` of item j is its neighbourhood.
@@ -340,26 +429,43 @@ class ItemKNN(ItemItemMixin, Recommender):
         return {"k": self.k}
 
     def _fit(self) -> None:
-        B = self._seen.tocsc()
-        Bt = B.T.tocsr()
+        B = sparse.csr_matrix(self._seen, dtype=np.float32)  # counts of users: exact
+        Bt = B.T.tocsr()  # items × users
         norms = np.sqrt(self._popularity)
         n = B.shape[1]
+        # The co-occurrence row of item i costs a sparse product Σ_{u ∈ U_i} |I_u|
+        # steps, or a sparse × dense product of all interactions once: the second
+        # is cheaper (about 10× per step) for the items with the heaviest rows.
+        steps = Bt @ np.diff(self._seen.indptr).astype(float)
+        heavy = steps * _SPARSE_STEP_COST > B.nnz
 
-        def blocks() -> Iterator[tuple[int, np.ndarray]]:
-            step = batch_size(n)
-            for start in range(0, n, step):
-                stop = min(n, start + step)
-                # co-occurrence is symmetric: the columns of this block are its rows
-                co = (Bt @ B[:, start:stop]).toarray().T
-                sim = co / np.outer(norms[start:stop], norms)
-                sim[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-                yield start, sim
+        def block(start: int, stop: int) -> Block:
+            rows = np.arange(start, stop)
+            out = np.empty((rows.size, min(self.k, n)), dtype=np.intp)
+            values = np.empty(out.shape)
+            dense, light = heavy[rows], ~heavy[rows]
+            if light.any():
+                co = Bt[rows[light]] @ B  # co-occurrence of these items with every item
+                own = np.repeat(rows[light], np.diff(co.indptr))
+                sim = co.data / (norms[own] * norms[co.indices])
+                sim[co.indices == own] = -np.inf  # an item is not its own neighbour
+                out[light], values[light] = top_k_sparse(co.indptr, co.indices, sim, self.k, n)
+            if dense.any():
+                co = (Bt @ B[:, rows[dense]].toarray()).T
+                sim = co / np.outer(norms[rows[dense]], norms)
+                sim[np.arange(co.shape[0]), rows[dense]] = -np.inf
+                out[dense], values[dense] = top_k_exact(sim, self.k)
+            return out, values
 
-        neighbours = _top_k_rows(blocks(), self.k, (n, n))
-        self.sim_ = neighbours  # row j: the k items most similar to j
+        self.sim_ = _neighbourhoods(block, n, n, batch_size(n))  # row j: its k nearest items
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray((self._seen[rows] @ self.sim_).todense())
+        return sparse_product_rows(
+            self._seen, rows, self.sim_, x_ones=True, s_width=min(self.k, len(self.items_))
+        )
+
+    def _terms_per_user(self) -> int:
+        return int(self._seen.nnz / len(self.users_) * min(self.k, len(self.items_)))
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return np.asarray((x @ self.sim_).todense())

@@ -29,7 +29,16 @@ class Popularity(Recommender):
         self.item_counts_ = np.asarray(self._seen.sum(axis=0)).ravel()
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._popularity, (rows.size, self._popularity.size))
+        return np.tile(self._popularity, (rows.size, 1))
+
+    def _rank(
+        self, rows: np.ndarray, k: int, exclude_seen: bool, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # one order for everyone: each user's list is its first k unseen items
+        if not exclude_seen:
+            cols, scores = self._rank_popular(None, k, candidates)
+            return np.repeat(cols, rows.size, axis=0), np.repeat(scores, rows.size, axis=0)
+        return self._rank_popular(rows, k, candidates)
 
     def _profile_scores(self, x: sparse.csr_matrix) -> np.ndarray:
         return self._popularity
