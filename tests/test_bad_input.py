@@ -48,6 +48,7 @@ from bad_input import (
 )
 
 import xplab.assign
+import xplab.framework
 import xplab.longterm
 import xplab.progress
 import xplab.rollout
@@ -59,6 +60,7 @@ from xplab import (
     privacy,
     quasi,
     recs,
+    segments,
     serving,
     warehouse,
     workbook,
@@ -1474,7 +1476,140 @@ DATA: dict[str, Spec] = {
         extra={"user": {"out of range": 9}, "n_picks": {"zero": 0, "more than topics": 3}},
     ),
 }
+_SHOP = pd.DataFrame(
+    {
+        "customer_id": [1, 1, 2, 2, 3],
+        "invoice": ["a", "b", "c", "d", "e"],
+        "invoice_date": pd.to_datetime(
+            ["2011-06-01", "2011-09-05", "2011-06-20", "2011-09-02", "2011-09-03"]
+        ),
+        "stock_code": ["MUG", "MUG", "BAG", "BAG", "STAR"],
+        "description": ["RED MUG", "RED MUG", "JUTE BAG", "JUTE BAG", "XMAS STAR"],
+        "revenue": [10.0, 10.0, 8.0, 8.0, 5.0],
+    }
+)
+_SHOP_RETURNS = pd.DataFrame({"customer_id": [2], "invoice_date": pd.to_datetime(["2011-09-10"])})
+_SHARES = data.module_shares(_SHOP, as_of="2011-09-01")
+_SHOP_SEGMENTS = pd.Series(["known", "known", "new"], index=_SHARES.index)
+DATES = {"None": None, "int": 3, "not a date": "soon"}
+
+
+def _homepage_draw(**kwargs):
+    return data.RetailHomepage(_SHARES, _SHOP_SEGMENTS).draw(**kwargs)
+
+
+def _holdout_true_effect(**kwargs):
+    sim = data.simulate_retail_holdout(
+        _SHOP, _SHOP_RETURNS, as_of="2011-09-01", n_users=200, seed=0
+    )
+    return sim.true_effect(**kwargs)
+
+
+def _homepage_policy_ctr(**kwargs):
+    return data.RetailHomepage(_SHARES, _SHOP_SEGMENTS).policy_ctr(**kwargs)
+
+
+DATA.update(
+    {
+        "module_shares": Spec(
+            data.module_shares,
+            {
+                "purchases": _SHOP,
+                "as_of": "2011-09-01",
+                "best_sellers": 10,
+                "best_window_days": 90,
+                "new_days": 60,
+                "seasonal_words": ["XMAS"],
+            },
+            {
+                "purchases": FRAME,
+                "as_of": OTHER,
+                "end": OTHER,
+                "best_sellers": COUNT,
+                "best_window_days": COUNT,
+                "new_days": COUNT,
+                "seasonal_words": NAMES,
+            },
+            optional=("end",),
+            extra={
+                "as_of": {**DATES, "after every purchase": "2030-01-01"},
+                "end": {"int": 3, "before as_of": "2000-01-01"},
+                "best_sellers": {"zero": 0},
+                "best_window_days": {"zero": 0},
+                "purchases": {"no description": _SHOP.drop(columns="description")},
+            },
+        ),
+        "RetailHomepage": Spec(
+            data.RetailHomepage,
+            {"shares": _SHARES, "segments": _SHOP_SEGMENTS, "base_ctr": 0.02, "ctr_per_share": 0.1},
+            {"shares": FRAME, "segments": OTHER, "base_ctr": REAL, "ctr_per_share": REAL},
+            extra={
+                "segments": {
+                    "None": None,
+                    "list": ["known", "known", "new"],
+                    "missing customers": _SHOP_SEGMENTS.iloc[1:],
+                },
+                "base_ctr": {"too large": 0.99},
+                "ctr_per_share": {"negative clicks": -1.0},
+                "shares": {"no visits": _SHARES.drop(columns="visits")},
+            },
+        ),
+        "RetailHomepage.draw": Spec(
+            _homepage_draw,
+            {"n_rounds": 10, "rng": np.random.default_rng(0)},
+            {"n_rounds": COUNT, "rng": OTHER},
+            extra={"n_rounds": {"zero": 0}, "rng": {"None": None, "int": 3}},
+        ),
+        "RetailHomepage.policy_ctr": Spec(
+            _homepage_policy_ctr, {"policy": "segment"}, {"policy": CHOICE}
+        ),
+        "RetailHoldout.true_effect": Spec(
+            _holdout_true_effect,
+            {"cap": 100.0},
+            {"cap": REAL},
+            optional=("cap",),
+            extra={"cap": {"zero": 0.0, "negative": -5.0}},
+        ),
+        "simulate_retail_holdout": Spec(
+            data.simulate_retail_holdout,
+            {
+                "purchases": _SHOP,
+                "returns": _SHOP_RETURNS,
+                "as_of": "2011-09-01",
+                "n_users": 200,
+                "seed": 0,
+            },
+            {
+                "purchases": FRAME,
+                "returns": FRAME,
+                "as_of": OTHER,
+                "end": OTHER,
+                "n_users": COUNT,
+                "holdout_share": REAL,
+                "lift": REAL,
+                "return_effect": REAL,
+                "products_effect": REAL,
+                "opt_out_share": REAL,
+                "seed": SEED,
+            },
+            optional=("end",),
+            extra={
+                "as_of": {**DATES, "after every purchase": "2030-01-01"},
+                "end": {"int": 3, "before as_of": "2000-01-01"},
+                "n_users": {"too few": 10},
+                "holdout_share": {"one": 1.0, "zero": 0.0},
+                "lift": {"minus one": -1.0},
+                "return_effect": {"above 1": 1.5},
+                "products_effect": {"minus one": -1.0},
+                "opt_out_share": {"one": 1.0, "negative": -0.1},
+                "returns": {"no dates": _SHOP_RETURNS.drop(columns="invoice_date")},
+            },
+        ),
+    }
+)
 DATA_NOT_CALLED = {
+    "MODULES": "constant: the homepage modules of RetailHomepage",
+    "RetailHoldout": "result class, built by simulate_retail_holdout (true_effect has a row)",
     "ChecksumError": "exception class",
     "DatasetUnavailableError": "exception class",
     "EVENTS_PER_USER": "constant: events per user of simulate_event_log's defaults",
@@ -3572,6 +3707,304 @@ PRIVACY_NOT_CALLED = {
     "SegmentReport": "result class, built by segment_report",
 }
 
+# ============================================================================= xplab.segments
+
+_RFM_PURCHASES = pd.DataFrame(
+    {
+        "customer_id": [1, 1, 2, 3, 3, 4],
+        "invoice": ["a", "b", "c", "d", "e", "f"],
+        "invoice_date": pd.to_datetime(
+            ["2011-01-03", "2011-02-10", "2011-01-20", "2011-02-01", "2011-02-20", "2011-02-25"]
+        ),
+        "revenue": [10.0, 30.0, 5.0, 80.0, 20.0, 7.0],
+    }
+)
+_RFM = pd.DataFrame(
+    {
+        "recency_days": [1.0, 2.0, 3.0, 200.0, 210.0, 190.0],
+        "frequency": [12, 10, 15, 1, 1, 2],
+        "monetary": [900.0, 1200.0, 1500.0, 20.0, 25.0, 40.0],
+    }
+)
+KS = {"None": None, "string": "23", "one": [1], "twice": [2, 2], "empty": [], "fraction": [2.5]}
+LABELS = {"None": None, "int": 3, "empty": [], "NaN inside": [0, 1, float("nan"), 1, 0, 1]}
+
+
+def _stability_choose(**kwargs):
+    return segments.kmeans_stability(_RFM, [2], n_pairs=2, seed=0).choose(**kwargs)
+
+
+def _kmeans_predict(**kwargs):
+    return segments.fit_kmeans(_RFM, 2, seed=0).predict(**kwargs)
+
+
+SEGMENTS: dict[str, Spec] = {
+    "rfm_features": Spec(
+        segments.rfm_features,
+        {
+            "purchases": _RFM_PURCHASES,
+            "as_of": "2011-03-01",
+            "customer": "customer_id",
+            "invoice": "invoice",
+            "date": "invoice_date",
+            "revenue": "revenue",
+        },
+        {
+            "purchases": FRAME,
+            "as_of": OTHER,
+            "customer": COLUMN,
+            "invoice": COLUMN,
+            "date": COLUMN,
+            "revenue": COLUMN,
+        },
+        extra={
+            "as_of": {"None": None, "int": 3, "not a date": "soon", "too early": "2000-01-01"},
+            "date": {"not datetimes": "invoice"},
+            "revenue": {"text": "invoice"},
+        },
+    ),
+    "rfm_sql": Spec(
+        segments.rfm_sql,
+        {
+            "table": "purchases",
+            "as_of": "2011-03-01",
+            "customer": "customer_id",
+            "invoice": "invoice",
+            "time": "t",
+            "revenue": "revenue",
+        },
+        {
+            "table": TEXT,
+            "as_of": OTHER,
+            "customer": TEXT,
+            "invoice": TEXT,
+            "time": TEXT,
+            "revenue": TEXT,
+        },
+        extra={
+            "as_of": {"None": None, "int": 3, "not a date": "soon"},
+            "table": {"a space": "my purchases", "a quote": 'p"; DROP TABLE p; --'},
+            "customer": {"starts with a digit": "1st", "same as invoice": "invoice"},
+            "time": {"a dot": "p.t"},
+        },
+    ),
+    "rfm_scores": Spec(
+        segments.rfm_scores,
+        {"features": _RFM, "bins": 5},
+        {"features": FRAME, "bins": COUNT},
+        extra={"bins": {"one": 1}, "features": {"no rows": _RFM.iloc[:0]}},
+    ),
+    "rfm_segments": Spec(
+        segments.rfm_segments,
+        {"scores": pd.DataFrame({"R": [5, 1], "F": [5, 1]}), "grid": segments.RF_GRID},
+        {"scores": FRAME, "grid": OTHER},
+        extra={
+            "grid": {
+                "None": None,
+                "empty": {},
+                "overlap": {"a": ((5,), (5,)), "b": ((5,), (5, 1)), "c": ((1,), (1,))},
+                "incomplete": {"a": ((5,), (5,))},
+                "not a pair": {"a": (5, 5, 5)},
+                "text scores": {"a": (("x",), (5,))},
+            }
+        },
+    ),
+    "fit_kmeans": Spec(
+        segments.fit_kmeans,
+        {"features": _RFM, "k": 2, "columns": ["recency_days", "monetary"], "n_init": 2, "seed": 0},
+        {"features": FRAME, "k": COUNT, "columns": NAMES, "n_init": COUNT, "seed": SEED},
+        extra={
+            "k": {"one": 1, "as many as rows": 6},
+            "columns": {"missing column": ["age"], "twice": ["monetary", "monetary"]},
+            "features": {"negative money": _RFM.assign(monetary=-1.0)},
+        },
+    ),
+    "KMeansSegments.predict": Spec(
+        _kmeans_predict,
+        {"features": _RFM},
+        {"features": FRAME},
+        extra={"features": {"missing column": _RFM.drop(columns="monetary")}},
+    ),
+    "kmeans_stability": Spec(
+        segments.kmeans_stability,
+        {
+            "features": _RFM,
+            "ks": [2],
+            "n_pairs": 2,
+            "columns": ["recency_days", "monetary"],
+            "n_init": 1,
+            "seed": 0,
+            "show_progress": False,
+        },
+        {
+            "features": FRAME,
+            "ks": OTHER,
+            "n_pairs": COUNT,
+            "columns": NAMES,
+            "n_init": COUNT,
+            "seed": SEED,
+            "show_progress": FLAG,
+        },
+        extra={"ks": {**KS, "as many as rows": [6]}, "n_pairs": {"one": 1}},
+    ),
+    "Stability.choose": Spec(
+        _stability_choose,
+        {"ks": [2], "min_ari": 0.5},
+        {"ks": OTHER, "min_ari": REAL},
+        optional=("ks",),
+        extra={
+            "ks": {k: v for k, v in KS.items() if k not in ("None", "twice")} | {"unknown": [9]},
+            "min_ari": {"above 1": 1.5, "zero": 0.0},
+        },
+    ),
+    "segment_profiles": Spec(
+        segments.segment_profiles,
+        {
+            "features": _RFM,
+            "segments": [0, 0, 0, 1, 1, 1],
+            "value": "monetary",
+            "columns": ["frequency"],
+        },
+        {"features": FRAME, "segments": OTHER, "value": COLUMN, "columns": NAMES},
+        extra={"segments": {**LABELS, "wrong length": [0, 1]}},
+    ),
+    "compare_segmentations": Spec(
+        segments.compare_segmentations,
+        {"a": [0, 0, 1, 1], "b": ["x", "x", "y", "y"]},
+        {"a": OTHER, "b": OTHER},
+        extra={"a": LABELS, "b": {**LABELS, "wrong length": ["x"]}},
+    ),
+}
+SEGMENTS_NOT_CALLED = {
+    "RFM_COLUMNS": "constant: the columns of rfm_features",
+    "RF_GRID": "constant: the named cells of the R x F grid",
+    "Agreement": "result class, built by compare_segmentations",
+    "Stability": "result class, built by kmeans_stability (its choose has a row)",
+}
+
+# ============================================================================= xplab.framework
+
+_SIGNAL = {
+    "name": "orders",
+    "kind": "behavioural",
+    "purpose": "recommendations",
+    "retention": "13 months",
+    "legal_basis": "contract",
+    "special_category": False,
+}
+_EXPERIMENTATION = xplab.framework.Experimentation(
+    0.05, 90, "revenue per user", ("returns", "latency"), "CUPED", 0.02
+)
+MAPPINGS = {"None": None, "list": ["a"], "empty key": {"": "x"}, "int key": {1: "x"}}
+
+FRAMEWORK: dict[str, Spec] = {
+    "Signal": Spec(
+        xplab.framework.Signal,
+        _SIGNAL,
+        {
+            "name": TEXT,
+            "kind": CHOICE,
+            "purpose": OTHER,
+            "retention": CHOICE,
+            "legal_basis": CHOICE,
+            "special_category": FLAG,
+        },
+        optional=("legal_basis",),
+        extra={"purpose": {"None": None, "int": 1}},
+    ),
+    "Experimentation": Spec(
+        xplab.framework.Experimentation,
+        {
+            "holdout_share": 0.05,
+            "holdout_days": 90,
+            "primary_metric": "revenue per user",
+            "guardrails": ("returns",),
+            "variance_reduction": "CUPED",
+            "mde": 0.02,
+        },
+        {
+            "holdout_share": REAL,
+            "holdout_days": COUNT,
+            "primary_metric": TEXT,
+            "guardrails": OTHER,
+            "variance_reduction": OTHER,
+            "mde": REAL,
+        },
+        extra={
+            "holdout_share": {"one": 1.0, "zero": 0.0},
+            "mde": {"one": 1.0, "zero": 0.0},
+            "guardrails": {"None": None, "string": "returns", "empty name": ("",)},
+            "variance_reduction": {"None": None, "int": 1},
+        },
+    ),
+    "PersonalizationPlan": Spec(
+        xplab.framework.PersonalizationPlan,
+        {
+            "signals": [xplab.framework.Signal(**_SIGNAL)],
+            "models": {"known users": "EASE"},
+            "retrain_days": 1,
+            "privacy": ["erasure"],
+            "experimentation": _EXPERIMENTATION,
+            "scale": {"batch": "nightly"},
+            "latency_ms": 100.0,
+            "team": {"legal": "DPIA"},
+            "decision_owner": "product",
+        },
+        {
+            "signals": OTHER,
+            "models": OTHER,
+            "retrain_days": COUNT,
+            "privacy": OTHER,
+            "experimentation": OTHER,
+            "scale": OTHER,
+            "latency_ms": REAL,
+            "team": OTHER,
+            "decision_owner": OTHER,
+        },
+        optional=("experimentation",),
+        extra={
+            "signals": {"None": None, "string": "orders", "dicts": [_SIGNAL]},
+            "models": MAPPINGS,
+            "privacy": {"None": None, "string": "erasure", "unknown": ["encryption"]},
+            "experimentation": {"dict": {"holdout_share": 0.05}},
+            "scale": MAPPINGS,
+            "latency_ms": {"negative": -1.0},
+            "team": MAPPINGS,
+            "decision_owner": {"None": None, "int": 1},
+        },
+    ),
+    "review": Spec(
+        xplab.framework.review,
+        {"plan": xplab.framework.PersonalizationPlan()},
+        {"plan": OTHER},
+        extra={"plan": {"None": None, "dict": {}}},
+    ),
+    "inventory_problems": Spec(
+        xplab.framework.inventory_problems,
+        {"signals": [xplab.framework.Signal(**_SIGNAL)]},
+        {"signals": OTHER},
+        extra={
+            "signals": {
+                "None": None,
+                "string": "orders",
+                "dicts": [_SIGNAL],
+                "table without kind": pd.DataFrame({"name": ["orders"]}),
+            }
+        },
+    ),
+}
+FRAMEWORK_NOT_CALLED = {
+    name: "constant: a vocabulary of the rubric"
+    for name in (
+        "LEGAL_BASES",
+        "MODEL_USES",
+        "PRIVACY_MEASURES",
+        "RETENTION",
+        "SIGNAL_KINDS",
+        "TEAM_ROLES",
+    )
+} | {"Review": "result class, built by review"}
+
 # ============================================================================= xplab.workbook
 
 CHOICE_OPTIONS = {"first": "why the first", "second": "why the second"}
@@ -3823,6 +4256,8 @@ TABLES: dict[str, tuple[Any, dict[str, Spec], dict[str, str], set[str]]] = {
     "warehouse": (warehouse, WAREHOUSE, WAREHOUSE_NOT_CALLED, set()),
     "rollout": (xplab.rollout, ROLLOUT, ROLLOUT_NOT_CALLED, set()),
     "privacy": (privacy, PRIVACY, PRIVACY_NOT_CALLED, set()),
+    "segments": (segments, SEGMENTS, SEGMENTS_NOT_CALLED, set()),
+    "framework": (xplab.framework, FRAMEWORK, FRAMEWORK_NOT_CALLED, set()),
     "workbook": (workbook, WORKBOOK, WORKBOOK_NOT_CALLED, set()),
     "progress": (xplab.progress, PROGRESS, {}, set()),
     "calculators": (calculators, CALCULATORS, CALCULATORS_NOT_CALLED, set()),

@@ -160,3 +160,20 @@ def check_choice(value: Any, choices: Iterable[Any], *, name: str) -> Any:
     if not known:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
+
+
+def check_date(value: Any, *, name: str) -> Any:
+    """A moment in time: a date string (``"2011-09-01"``), a ``datetime`` or a
+    pandas ``Timestamp``, returned as a ``Timestamp``. Numbers are refused (an
+    integer would silently be read as nanoseconds since 1970)."""
+    import pandas as pd
+
+    if value is None or isinstance(value, bool | numbers.Number):
+        raise ValueError(f"{name} must be a date (e.g. '2011-09-01'), got {value!r}")
+    try:
+        moment = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a date (e.g. '2011-09-01'), got {value!r}") from None
+    if moment is pd.NaT:
+        raise ValueError(f"{name} must be a date, got {value!r}")
+    return moment

@@ -51,7 +51,7 @@ from xplab.workbook.build import SOLUTION_ONLY, solution_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted(p.stem[2:] for p in (ROOT / "src/xplab/exercises").glob("nb[0-9][0-9].py"))
-NEEDS_DATA = {"05", "06", "08"}  # MovieLens 100K, BBC News and Online Retail
+NEEDS_DATA = {"05", "06", "08", "09"}  # MovieLens 100K, BBC News and Online Retail
 HAS_DATA = bool(os.environ.get("XPLAB_DATA_DIR"))
 
 #: Chapters whose judgment questions the content revision has not reached yet.

@@ -19,17 +19,27 @@ from .online_retail import (
     load_online_retail,
 )
 from .organ_donations import load_organ_donations
+from .personalization import (
+    MODULES,
+    RetailHoldout,
+    RetailHomepage,
+    module_shares,
+    simulate_retail_holdout,
+)
 from .ramp import simulate_ramp
 from .simulate import simulate_button_test
 
 __all__ = [
     "EVENTS_PER_USER",
+    "MODULES",
     "ChecksumError",
     "DatasetUnavailableError",
     "EventLog",
     "MovieLens100K",
     "NewsReaders",
     "OnboardingData",
+    "RetailHoldout",
+    "RetailHomepage",
     "RetailPurchases",
     "categorise_products",
     "clean_online_retail",
@@ -37,6 +47,7 @@ __all__ = [
     "load_movielens_100k",
     "load_online_retail",
     "load_organ_donations",
+    "module_shares",
     "simulate_button_test",
     "simulate_event_log",
     "simulate_experiment_portfolio",
@@ -44,5 +55,6 @@ __all__ = [
     "simulate_media_experiment",
     "simulate_onboarding",
     "simulate_ramp",
+    "simulate_retail_holdout",
     "suspected_bots",
 ]
