@@ -33,6 +33,7 @@ NUMERIC: dict[str, tuple[str, str, str | None]] = {
     "06": ("q8", "0.0606", "truth 0.0606"),
     "07": ("q12", "0.1275", "all teams          400    0.1275"),
     "08": ("q4", "0.534", "merged                 0.534"),
+    "09": ("q5", "0.613", "high-value regulars          497                  0.613"),
 }
 
 # notebook number -> a multiple-choice or decision exercise to answer with a wrong letter
@@ -46,6 +47,7 @@ JUDGMENT: dict[str, str] = {
     "06": "q3",
     "07": "q3",
     "08": "q2",
+    "09": "q4",
 }
 
 # the browser checks, by the names KNOWN_DEFECTS uses (test_lab.py)

@@ -355,6 +355,8 @@ def test_no_not_quite_in_the_solutions_html():
 # Design exercises whose answer is a function, checked by a checker (not by cases):
 # the workbook's placeholder (a function returning None) must read "not attempted".
 FUNCTION_DESIGNS = [("06", "q11")]
+# Design exercises whose workbook cell is a template to fill in.
+TEMPLATE_DESIGNS = [("09", "q18")]
 
 
 @pytest.mark.parametrize(
@@ -367,3 +369,36 @@ def test_an_unanswered_function_design_reads_not_attempted(chapter, name):
     question = getattr(module(chapter), name)
     assert question.check(lambda *args: None).status is Status.UNATTEMPTED
     assert question.check(lambda *args: []).status is Status.INCORRECT
+
+
+@pytest.mark.parametrize(
+    ("chapter", "name"),
+    [pytest.param(c, n, marks=needs_data(c)) for c, n in TEMPLATE_DESIGNS],
+)
+def test_an_untouched_template_reads_not_attempted(chapter, name):
+    from xplab import framework
+    from xplab.workbook import Status
+
+    ex = module(chapter)
+    blank = framework.PersonalizationPlan(**ex.BLANK_PLAN)
+    feedback = getattr(ex, name).check(blank)
+    assert feedback.status is Status.UNATTEMPTED
+    assert "template" in str(feedback)
+    started = framework.PersonalizationPlan(**{**ex.BLANK_PLAN, "latency_ms": 50})
+    assert getattr(ex, name).check(started).status is Status.INCORRECT
+
+
+def test_the_workbook_template_of_09_q18_is_the_blank_plan():
+    # the blank plan the checker recognises is the one the workbook's cell builds
+    from xplab import framework
+
+    (path,) = (ROOT / "notebooks").glob("09_*.ipynb")
+    cells = nbformat.read(path, as_version=4).cells
+    (src,) = [
+        c.source
+        for c in cells
+        if "plan = framework.PersonalizationPlan(\n    signals=[]," in c.source
+    ]
+    ns: dict[str, Any] = {"framework": framework}
+    exec(src, ns)
+    assert ns["plan"] == framework.PersonalizationPlan(**module("09").BLANK_PLAN)

@@ -37,6 +37,7 @@ from ..data import (
 from ..segments import Stability
 from ..segments.clustering import KMEANS_COLUMNS
 from ..workbook import Decision, Exercise, MultipleChoice
+from ..workbook.exercise import UNATTEMPTED
 
 #: The day the decisions are taken: features and training data come from before it.
 AS_OF = "2011-09-01"
@@ -1026,9 +1027,25 @@ q17 = MultipleChoice(
 )
 
 
-def _check_plan(plan: Any) -> str | None:
+#: The workbook's template for Q18, every area left empty.
+BLANK_PLAN: dict[str, Any] = dict(
+    signals=[],
+    models={},
+    retrain_days=0,
+    privacy=[],
+    experimentation=None,
+    scale={},
+    latency_ms=0,
+    team={},
+    decision_owner="",
+)
+
+
+def _check_plan(plan: Any) -> Any:
     if not isinstance(plan, framework.PersonalizationPlan):
         return f"expected a PersonalizationPlan, got a {type(plan).__name__}"
+    if plan == framework.PersonalizationPlan(**BLANK_PLAN):
+        return UNATTEMPTED
     return framework.review(plan).first
 
 

@@ -196,9 +196,10 @@ class Exercise:
     checker : callable, optional
         ``checker(answer) -> str | None`` for answers with more than one right
         form; returns what is wrong, or None. Used instead of ``expected``.
-        A checker of a function answer returns :data:`UNATTEMPTED` when the
-        function is still the placeholder (it returns ``None``), so the
-        learner reads "not attempted yet", not a rule it breaks.
+        A checker returns :data:`UNATTEMPTED` when the answer is still the
+        workbook's placeholder (a function that returns ``None``, an empty
+        template), so the learner reads "not attempted yet", not a rule it
+        breaks.
     rtol, atol : float
         Tolerances for numbers.
     exact : bool
@@ -389,7 +390,10 @@ class Exercise:
             problem = f"checking your answer raised `{last}`"
         if problem is _UNATTEMPTED:
             return self._feedback(
-                Status.UNATTEMPTED, "your function still returns `None`: fill in its body."
+                Status.UNATTEMPTED,
+                "your function still returns `None`: fill in its body."
+                if callable(answer)
+                else "this is still the empty template: fill it in, then run again.",
             )
         if problem is None or isinstance(problem, Accepted):
             note = problem.note if isinstance(problem, Accepted) else ""
@@ -587,7 +591,7 @@ class Exercise:
 
 
 _UNATTEMPTED = object()
-#: What a ``checker`` returns for a function answer that is still the ``None`` placeholder.
+#: What a ``checker`` returns for an answer that is still the workbook's placeholder.
 UNATTEMPTED = _UNATTEMPTED
 
 
