@@ -199,7 +199,39 @@ def _directive(module: object, name: str) -> str:
         return f".. autoclass:: {name}\n   :members:\n"
     if callable(obj):
         return f".. autofunction:: {name}\n"
+    comment = _comment_in_submodule(module, name) if _type_doc_only(obj) else None
+    if comment:
+        # a constant re-exported from a submodule: autodoc looks for its ``#:`` comment
+        # only in the package's own source and would show its type's docstring instead
+        # (dict's, whose ``**kwargs`` is broken markup)
+        body = "\n".join(f"   {line}" if line else "" for line in comment)
+        return f".. py:data:: {name}\n\n{body}\n"
     return f".. autodata:: {name}\n   :annotation:\n"
+
+
+def _comment_in_submodule(module: object, name: str) -> list[str] | None:
+    """The ``#:`` comment of ``name`` in the submodule of ``module`` that defines it."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    obj = getattr(module, name)
+    package = getattr(module, "__name__", "")
+    for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+        modname = f"{package}.{info.name}"
+        try:
+            sub = importlib.import_module(modname)
+            if getattr(sub, name, None) is not obj:
+                continue
+            lines = ModuleAnalyzer.for_module(modname).find_attr_docs().get(("", name))
+        except Exception:  # a submodule that cannot be analysed: keep autodoc's answer
+            continue
+        if lines:
+            return [line.rstrip() for line in lines]
+    return None
+
+
+def _type_doc_only(obj: object) -> bool:
+    """A value whose docstring is its type's (a dict, a tuple), not its own."""
+    return not (inspect.isclass(obj) or callable(obj)) and obj.__doc__ == type(obj).__doc__
 
 
 def _order(module: object, names: list[str]) -> list[str]:
@@ -219,7 +251,12 @@ def reference_page(name: str) -> str:
     names = _order(module, list(getattr(module, "__all__", [])))
     rst = [f".. automodule:: {name}\n   :no-members:\n", f".. currentmodule:: {name}\n"]
     if names:
-        rst.append(".. autosummary::\n   :nosignatures:\n\n" + "".join(f"   {n}\n" for n in names))
+        # constants without a docstring of their own would be summarised by their
+        # type's ("Built-in immutable sequence."): they are listed below, not here
+        summarised = [n for n in names if not _type_doc_only(getattr(module, n))]
+        rst.append(
+            ".. autosummary::\n   :nosignatures:\n\n" + "".join(f"   {n}\n" for n in summarised)
+        )
         rst += [_directive(module, n) for n in names]
     body = "\n".join(rst)
     return f"# `{name}`\n\n```{{eval-rst}}\n{body}```\n"

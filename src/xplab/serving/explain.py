@@ -64,7 +64,7 @@ class Explanation(ResultMixin):
     """TreeSHAP attribution of one recommended item's ranker score.
 
     ``contributions`` has one row per feature (``feature, value,
-    contribution``), largest |contribution| first; ``base + Σ contribution =
+    contribution``), largest ``|contribution|`` first; ``base + Σ contribution =
     score``. ``reasons`` phrases the positive contributions (largest first).
     """
 
