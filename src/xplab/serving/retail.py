@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._validate import check_columns, check_count, check_positive
+from .._validate import check_columns, check_count, check_date, check_positive
 from ..data._fetch import default_cache_dir
 from ..recs import cutoff_split
 from .catalogue import (
@@ -93,18 +93,6 @@ def _check_purchases(purchases: Any, name: str = "purchases") -> pd.DataFrame:
     return purchases
 
 
-def _now(now: Any, name: str = "now") -> pd.Timestamp:
-    if now is None or isinstance(now, bool):
-        raise ValueError(f"{name} must be a date, got {now!r}")
-    try:
-        moment = pd.Timestamp(now)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date, got {now!r}") from None
-    if moment is pd.NaT:
-        raise ValueError(f"{name} must be a date, got {now!r}")
-    return moment
-
-
 def _check_categories(categories: Any) -> pd.DataFrame:
     check_columns(categories, ["category"], name="categories")
     return categories
@@ -136,7 +124,7 @@ def customer_features(
     [2.0, 2.0, 13.0, 10.0, 2.333, 0.667, 0.333]
     """
     p = _check_purchases(purchases)
-    now = _now(now)
+    now = check_date(now, name="now")
     categories = _check_categories(categories)
     p = p[p["invoice_date"] < now]
     names = sorted(categories["category"].unique())
@@ -174,7 +162,7 @@ def product_features(
     before ``now``), ``age_days`` (days since its first sale), ``category``.
     """
     p = _check_purchases(purchases)
-    now = _now(now)
+    now = check_date(now, name="now")
     categories = _check_categories(categories)
     recent_days = check_count(recent_days, name="recent_days", minimum=1)
     p = p[p["invoice_date"] < now]
@@ -198,7 +186,7 @@ def purchase_history(purchases: pd.DataFrame, *, now: Any) -> pd.DataFrame:
     """Each customer's products: ``times_bought`` (distinct invoices) and
     ``days_since`` (days from the last purchase to ``now``), most recent first."""
     p = _check_purchases(purchases)
-    now = _now(now)
+    now = check_date(now, name="now")
     p = p[p["invoice_date"] < now]
     g = p.groupby(["customer_id", "stock_code"])
     out = pd.DataFrame(
@@ -318,7 +306,7 @@ def retail_serving_data(
     (:func:`simulate_stock_and_margin`, seed :data:`CATALOGUE_SEED`).
     """
     p = _check_purchases(purchases)
-    now = _now(now)
+    now = check_date(now, name="now")
     categories = _check_categories(categories)
     if not isinstance(als, Mapping) or not set(als) <= set(ALS_PARAMS):
         raise ValueError(
@@ -398,8 +386,8 @@ def next_period_spend(
         ["stock_code", "invoice_date", "customer_id", "quantity", "unit_price"],
         name="returns",
     )
-    start = _now(start, "start")
-    stop = None if end is None else _now(end, "end")
+    start = check_date(start, name="start")
+    stop = None if end is None else check_date(end, name="end")
     if stop is not None and stop <= start:
         raise ValueError(f"end ({stop.date()}) must come after start ({start.date()})")
     parts = []
