@@ -5,14 +5,16 @@ Nothing leaves the machine: sockets of this process may only reach loopback
 Lab server (or, for the course site, for a ``file://`` URL).
 
 One JupyterLab server serves every notebook; each notebook gets its own tab
-and kernel, opened and run one notebook ahead of its tests
-(``XPLAB_BROWSER_AHEAD``, default 1; 0 runs one notebook at a time).
+and kernel, opened and run two notebooks ahead of its tests
+(``XPLAB_BROWSER_AHEAD``, default 2; 0 runs one notebook at a time), the
+solutions notebooks' tests interleaved with the workbook's.
 
 On a machine without Chromium every browser test skips and says how to get it.
-Screenshots go to ``build/browser/`` (or ``$XPLAB_BROWSER_ARTIFACTS``): each
-answered exercise, and the whole notebook after Run All when one of its tests
-fails (every notebook with ``XPLAB_BROWSER_KEEP_SCREENSHOTS=1``). The folder
-is kept, and its path printed, when a browser test fails.
+Screenshots go to ``build/browser/`` (or ``$XPLAB_BROWSER_ARTIFACTS``) when a
+test fails: the whole notebook after Run All, the exercise the test answered,
+the site's page (every notebook, answer and page with
+``XPLAB_BROWSER_KEEP_SCREENSHOTS=1``). The folder is kept, and its path
+printed, when a browser test fails.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(os.environ.get("XPLAB_BROWSER_ARTIFACTS", REPO / "build" / "browser"))
 #: Notebooks opened and run ahead of the one under test (0: one at a time).
-AHEAD = int(os.environ.get("XPLAB_BROWSER_AHEAD", "1"))
+AHEAD = int(os.environ.get("XPLAB_BROWSER_AHEAD", "2"))
 #: Parametrized fixtures that hold one open notebook, and the folder of their notebooks.
 NOTEBOOK_FIXTURES = {"workbook": "notebooks", "solutions": "solutions"}
 HOW_TO_ENABLE = (
@@ -140,28 +142,69 @@ def lab_context(browser, lab) -> Iterator[Any]:
 
 
 _ORDER = pytest.StashKey[list]()
+_SITE_TESTS = pytest.StashKey[bool]()
+
+
+def _notebook_of(item: Any) -> str | None:
+    """``folder/name`` of the notebook a test looks at (None: no notebook)."""
+    params = getattr(item, "callspec", None)
+    for fixture, folder in NOTEBOOK_FIXTURES.items():
+        if params is not None and fixture in params.params:
+            return f"{folder}/{params.params[fixture]}"
+    return None
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Note the order in which the selected tests will open notebooks, for opening ahead."""
-    order: list[str] = []
+    """Interleave the notebooks' tests, and note the order in which they open notebooks.
+
+    Pytest runs the tests of one notebook together (one tab each). The
+    workbook's tests answer exercises (waiting on the page, not the CPU); a
+    solutions notebook's tests only read its page. So the tests of solutions
+    notebook N come after those of workbook notebook N + 1: opened ahead, the
+    solutions notebook runs while the workbook's exercises are answered.
+    """
+    groups: dict[str | None, list[Any]] = {}
     for item in items:
-        params = getattr(item, "callspec", None)
-        for fixture, folder in NOTEBOOK_FIXTURES.items():
-            if params is not None and fixture in params.params:
-                path = f"{folder}/{params.params[fixture]}"
-                if path not in order:
-                    order.append(path)
+        groups.setdefault(_notebook_of(item), []).append(item)
+    others = groups.pop(None, [])
+    workbook = [path for path in groups if path.startswith("notebooks/")]
+    solutions = [path for path in groups if not path.startswith("notebooks/")]
+    order: list[str] = []
+    for i, path in enumerate(workbook):
+        order.append(path)
+        if 1 <= i <= len(solutions):
+            order.append(solutions[i - 1])
+    order += [path for path in solutions if path not in order]
+    items[:] = [item for path in order for item in groups[path]] + others
     config.stash[_ORDER] = order
+    config.stash[_SITE_TESTS] = any(item.path.name == "test_site.py" for item in items)
 
 
 @pytest.fixture(scope="session")
 def notebook_tabs(request, lab, lab_context) -> Iterator[Any]:
-    """The notebooks' tabs, each opened (and run) one notebook ahead of its tests."""
+    """The notebooks' tabs, each opened (and run) ``AHEAD`` notebooks ahead of its tests."""
     tabs = Pipeline(lab_context, lab, request.config.stash.get(_ORDER, []), ahead=AHEAD)
     yield tabs
     tabs.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def site_build(request, tmp_path_factory) -> Iterator[Any]:
+    """The part of the course site the site tests open, built in the background from the
+    session's start (it overlaps the notebooks' runs); None when those tests are not selected,
+    a site is given (``XPLAB_SITE_DIR``), there is no Chromium or no Jupyter Book."""
+    from .test_site import SubsetBuild, can_build
+
+    wanted = request.config.stash.get(_SITE_TESTS, False)
+    if not wanted or os.environ.get("XPLAB_SITE_DIR") or not os.access(CHROMIUM, os.X_OK):
+        yield None
+    elif not can_build():
+        yield None
+    else:
+        build = SubsetBuild(tmp_path_factory.mktemp("site") / "html")
+        yield build
+        build.stop()
 
 
 # ---------------------------------------------------------------------------- artifacts

@@ -261,26 +261,33 @@ _CELLS = f"""() => {{
 }}"""
 
 
-# Injected into the tab before JupyterLab loads: once the notebook is open and its kernel
-# idle, keep the cells as first shown (the stored outputs) and start Run All (the Run
-# menu's command). It runs by itself, so a tab opened ahead works while Python waits on another.
+# Injected into a tab before JupyterLab loads: ``__xplabAutorun(path)`` waits until the
+# notebook ``path`` is the tab's document and its kernel is idle, keeps the cells as first
+# shown (the stored outputs) and starts Run All (the Run menu's command). It runs by itself,
+# so a tab opened ahead works while Python waits on another. A tab is reused for the next
+# notebook (JupyterLab's own "open" command): loading JupyterLab costs seconds of CPU.
 _AUTORUN = f"""(() => {{
   if (window.top !== window) return;
-  const timer = setInterval(() => {{
-    let panel;
-    try {{
-      panel = {_PANEL};
-      if (!(panel.context.isReady && panel.sessionContext.session.kernel.status === 'idle')) return;
-    }} catch (e) {{ return; }}
-    clearInterval(timer);
-    window.jupyterapp.shell.collapseLeft();  // room for the notebook
-    window.__xplabOpened = ({_CELLS})();
-    const start = Date.now();
-    window.__xplabRunAll = null;
-    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
-      ok => {{ window.__xplabRunAll = {{ok, seconds: (Date.now() - start) / 1000}}; }},
-      err => {{ window.__xplabRunAll = {{ok: false, error: String(err)}}; }});
-  }}, 250);
+  window.__xplabAutorun = path => {{
+    window.__xplabOpened = undefined;
+    window.__xplabRunAll = undefined;
+    const timer = setInterval(() => {{
+      let panel;
+      try {{
+        panel = {_PANEL};
+        if (!(panel.context.path === path && panel.context.isReady
+              && panel.sessionContext.session.kernel.status === 'idle')) return;
+      }} catch (e) {{ return; }}
+      clearInterval(timer);
+      window.jupyterapp.shell.collapseLeft();  // room for the notebook
+      window.__xplabOpened = ({_CELLS})();
+      const start = Date.now();
+      window.__xplabRunAll = null;
+      window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+        ok => {{ window.__xplabRunAll = {{ok, seconds: (Date.now() - start) / 1000}}; }},
+        err => {{ window.__xplabRunAll = {{ok: false, error: String(err)}}; }});
+    }}, 250);
+  }};
 }})();"""
 
 
@@ -314,15 +321,26 @@ class NotebookPage:
     itself as soon as the kernel is idle. :meth:`finish` waits for the end.
     """
 
-    def __init__(self, context: Any, server: LabServer, path: str) -> None:
+    def __init__(
+        self, context: Any, server: LabServer, path: str, *, tab: Any | None = None
+    ) -> None:
         self.server = server
         self.path = path
         self.started = time.monotonic()
         self.opened: list[Cell] = []
-        self.page = context.new_page()
-        self.page.set_default_timeout(60_000)
-        self.page.add_init_script(_AUTORUN)
-        self.page.goto(server.url(path), wait_until="commit")
+        if tab is None:  # a new tab: JupyterLab loads with the notebook
+            self.page = context.new_page()
+            self.page.set_default_timeout(60_000)
+            self.page.add_init_script(_AUTORUN)
+            self.page.add_init_script(f"window.__xplabAutorun({json.dumps(path)})")
+            self.page.goto(server.url(path), wait_until="commit")
+        else:  # a tab whose notebook was closed: open this one in the same JupyterLab
+            self.page = tab
+            self.page.evaluate(
+                """path => { window.__xplabAutorun(path);
+                             window.jupyterapp.commands.execute('docmanager:open', {path}); }""",
+                path,
+            )
 
     def finish(self, timeout: float) -> dict[str, Any]:
         """Wait until Run All has run every cell and the kernel is idle.
@@ -471,13 +489,23 @@ class NotebookPage:
             self.page.set_viewport_size(size)
         return path
 
+    def shut_down(self) -> Any:
+        """Shut the notebook's kernel down and close it, unsaved (the page stays open for
+        the next notebook); the page."""
+        self.page.evaluate(
+            f"""() => {{
+              const panel = {_PANEL};
+              return Promise.race([panel.sessionContext.shutdown(),
+                                   new Promise(done => setTimeout(done, 15000))])
+                .then(() => panel.dispose());
+            }}"""
+        )
+        return self.page
+
     def close(self) -> None:
         """Shut the notebook's kernel down and close the tab."""
         try:
-            self.page.evaluate(
-                f"""() => Promise.race([{_PANEL}.sessionContext.shutdown(),
-                                        new Promise(done => setTimeout(done, 15000))])"""
-            )
+            self.shut_down()
         finally:
             self.page.close()
 
@@ -485,16 +513,18 @@ class NotebookPage:
 class Pipeline:
     """Notebook tabs opened in the order the tests use them, ``ahead`` of the one under test.
 
-    While the tests of one notebook look at its page, the next notebook
-    already opens and runs in its own tab and kernel: on two cores the
+    While the tests of one notebook look at its page, the next notebooks
+    already open and run in their own tabs and kernels: on two cores the
     kernels overlap with each other and with the browser. ``ahead=0`` opens
-    each notebook only when its tests start.
+    each notebook only when its tests start. A released notebook's tab opens
+    the next notebook (JupyterLab is loaded once per tab, not per notebook).
     """
 
     def __init__(self, context: Any, server: LabServer, order: list[str], ahead: int) -> None:
         self.context, self.server, self.order, self.ahead = context, server, order, ahead
         self._open: dict[str, NotebookPage] = {}
         self._released: set[str] = set()
+        self._free: list[Any] = []  # tabs whose notebook was closed
 
     def take(self, path: str) -> NotebookPage:
         """The tab of ``path`` (opened now unless it was opened ahead); open the next ones."""
@@ -507,16 +537,23 @@ class Pipeline:
         return page
 
     def release(self, path: str) -> None:
-        """Shut the notebook's kernel down and close its tab."""
+        """Shut the notebook's kernel down and close it; its tab waits for the next notebook."""
         self._released.add(path)
         page = self._open.pop(path, None)
         if page is not None:
-            page.close()
+            try:
+                self._free.append(page.shut_down())
+            except Exception:  # a broken tab is not reused
+                page.page.close()
 
     def close(self) -> None:
         for path in list(self._open):
-            self.release(path)
+            self._open.pop(path).close()
+        for tab in self._free:
+            tab.close()
+        self._free.clear()
 
     def _start(self, path: str) -> NotebookPage:
-        page = self._open[path] = NotebookPage(self.context, self.server, path)
+        tab = self._free.pop() if self._free else None
+        page = self._open[path] = NotebookPage(self.context, self.server, path, tab=tab)
         return page

@@ -72,6 +72,7 @@ class Ran:
     cells: list[Cell]
     screenshot: Path
     captured: bool = False
+    answered: tuple[int, int, str] | None = None  # the last answered exercise's cells, its label
 
     @property
     def number(self) -> str:
@@ -81,10 +82,21 @@ class Ran:
         return f"{self.folder}/{self.name} (screenshot: {self.screenshot})"
 
     def capture(self) -> None:
-        """Keep a screenshot of the whole notebook (once: at its first failure)."""
+        """Keep a screenshot of the whole notebook (once: at its first failure), and one of
+        the exercise a failing test answered."""
+        if self.answered is not None:
+            self.capture_answer()
         if not self.captured:
             self.captured = True
             self.page.screenshot(self.screenshot)
+
+    def capture_answer(self) -> None:
+        """A screenshot of the exercise just answered: its cell through its check's output."""
+        first, check, label = self.answered or (0, 0, "")
+        self.answered = None
+        if label:
+            shot = self.screenshot.with_name(f"{self.screenshot.stem}-{label}.png")
+            self.page.cells_screenshot(first, check, shot)
 
     def require_finished(self) -> None:
         if not self.run.get("ok"):
@@ -242,13 +254,15 @@ def _exercise_cells(ran: Ran, exercise: str) -> tuple[int, int, str]:
 def _answer(ran: Ran, exercise: str, value: str, label: str) -> str:
     """Type ``answer = value`` into the exercise's cell, run it and its check; the check's text."""
     ran.require_finished()
+    ran.answered = None
     first, check, name = _exercise_cells(ran, exercise)
     ran.page.type_into(first, f"{name} = {value}")
     ran.page.run_cells(first, check - first + 1)
     cell = ran.cell(check)
-    ran.page.cells_screenshot(
-        first, check, ran.screenshot.with_name(f"{ran.screenshot.stem}-{label}.png")
-    )
+    # its screenshot (seconds on a long page) is taken when the test fails (or kept on request)
+    ran.answered = (first, check, label)
+    if KEEP_SCREENSHOTS:
+        ran.capture_answer()
     return cell.output_text
 
 

@@ -4,7 +4,8 @@ The site under test is ``$XPLAB_SITE_DIR`` when set (a full ``make site``
 build, say ``build/site``); otherwise the test builds a fresh part of it, as
 ``tests/site`` does (``book/build_site.py --chapters ... --modules ...``):
 the chapters with the most formulas and the reference of ``xplab.abtest``,
-about 20 s of Jupyter Book on two idle cores. It skips, saying why, only when
+about 20 s of Jupyter Book on two idle cores, started in the background when
+the session starts (``conftest.site_build``). It skips, saying why, only when
 Jupyter Book is not installed. Three pages are opened: pages with formulas
 first (the notebooks), then the start page.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .labpage import REPO
+from .labpage import KEEP_SCREENSHOTS, REPO
 from .pagecheck import raw_math
 
 pytestmark = pytest.mark.browser
@@ -48,18 +49,40 @@ _PAGE_STATE = f"""() => {{
 }}"""
 
 
-def build_subset(out: Path) -> Path:
-    """Build the chapters and reference pages with math into ``out`` (no network: a proxy that
-    refuses every connection, as ``tests/site`` does)."""
-    refuse = "http://127.0.0.1:9"
-    env = dict(os.environ, HTTP_PROXY=refuse, HTTPS_PROXY=refuse, ALL_PROXY=refuse, NO_PROXY="")
-    command = [sys.executable, str(REPO / "book" / "build_site.py"), "--out", str(out)]
-    command += ["--chapters", *SUBSET_CHAPTERS, "--modules", *SUBSET_MODULES, "--no-check"]
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, (
-        f"{' '.join(command)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
-    )
-    return out
+class SubsetBuild:
+    """``book/build_site.py`` building the chapters and reference pages with math into ``out``,
+    in the background (no network: a proxy that refuses every connection, as ``tests/site``
+    does). The browser session starts it first, so that it overlaps the notebooks' runs."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        refuse = "http://127.0.0.1:9"
+        env = dict(os.environ, HTTP_PROXY=refuse, HTTPS_PROXY=refuse, ALL_PROXY=refuse, NO_PROXY="")
+        self.command = [sys.executable, str(REPO / "book" / "build_site.py"), "--out", str(out)]
+        self.command += ["--chapters", *SUBSET_CHAPTERS, "--modules", *SUBSET_MODULES]
+        self.command += ["--no-check"]
+        self.log = out.parent / "build.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+            )
+
+    def wait(self) -> Path:
+        """The built site, once the build has finished (fails with its log if it did not)."""
+        returncode = self.process.wait()
+        assert returncode == 0, (
+            f"{' '.join(self.command)} failed:\n{self.log.read_text(errors='replace')[-6000:]}"
+        )
+        return self.out
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def can_build() -> bool:
+    return importlib.util.find_spec("jupyter_book") is not None
 
 
 def pages_to_open(root: Path) -> list[Path]:
@@ -76,15 +99,15 @@ def pages_to_open(root: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def site(chromium, tmp_path_factory) -> Path:  # no Chromium: skip before building
+def site(chromium, site_build) -> Path:  # no Chromium: skip before building
     given = os.environ.get("XPLAB_SITE_DIR")
     if given:
         if not (Path(given) / "index.html").is_file():
             pytest.fail(f"XPLAB_SITE_DIR={given} holds no index.html (run `make site`)")
         return Path(given)
-    if importlib.util.find_spec("jupyter_book") is None:
+    if site_build is None:
         pytest.skip("Jupyter Book is not installed: the course site cannot be built")
-    return build_subset(tmp_path_factory.mktemp("site") / "html")
+    return site_build.wait()
 
 
 def test_site_has_math(site):
@@ -126,14 +149,19 @@ def test_site_math_renders_offline(which, site, browser, artifacts):
         except Exception:  # reported below with what the page shows
             pass
         state = page.evaluate(_PAGE_STATE)
+        problems = []
+        if state["typeset"] != state["maths"]:
+            missing = state["maths"] - state["typeset"]
+            problems.append(f"{missing} of {state['maths']} formulas not typeset")
+        if state["errors"]:
+            problems.append(f"MathJax reports {state['errors']} error(s)")
+        left = raw_math(state["text"])
+        if left:
+            problems.append(f"raw TeX on the page: {left[:5]}")
         shot = artifacts / f"site-{path.relative_to(site).as_posix().replace('/', '-')}.png"
-        page.screenshot(path=str(shot), full_page=True)
+        if problems or KEEP_SCREENSHOTS:  # a full-page screenshot takes seconds
+            page.screenshot(path=str(shot), full_page=True)
     finally:
         context.close()
     where = f"{path.relative_to(site)} (screenshot: {shot}; requests aborted: {aborted[:5]})"
-    assert state["typeset"] == state["maths"], (
-        f"{state['maths'] - state['typeset']} of {state['maths']} formulas not typeset in {where}"
-    )
-    assert not state["errors"], f"MathJax reports {state['errors']} error(s) in {where}"
-    left = raw_math(state["text"])
-    assert not left, f"raw TeX on the page {where}: {left[:5]}"
+    assert not problems, "; ".join(problems) + f" in {where}"
