@@ -8,6 +8,7 @@ from scipy import sparse
 
 import xplab.recs._base as base
 from xplab.recs import EASE, ItemKNN, Popularity, UserKNN, ease, knn
+from xplab.recs._base import _columns_frame
 from xplab.recs._topk import top_k_columns, top_k_dense, top_k_exact, top_k_sparse
 
 MODELS = [
@@ -161,6 +162,7 @@ def test_ease_float32_candidates_give_the_float64_lists(ratings, monkeypatch, bi
     users = [*ratings["user_id"].unique(), 5]
     ref = EASE(l2=10.0, binary=binary).fit(ratings)
     monkeypatch.setattr(ease, "_FLOAT32_FROM", 0)
+    monkeypatch.setattr(ease, "_FLOAT32_ROWS", 1)  # the float32 route for one user too
     fast = EASE(l2=10.0, binary=binary).fit(ratings)
     assert fast._B32 is not None and ref._B32 is None
     for kwargs in ({}, {"exclude_seen": False}, {"k": 40}, {"items": [1001, 1002, 1030]}):
@@ -174,3 +176,48 @@ def test_ease_float32_candidates_give_the_float64_lists(ratings, monkeypatch, bi
     fast_tied = EASE(l2=1.0).fit(tied).recommend([4], k=2)
     monkeypatch.setattr(ease, "_FLOAT32_FROM", 10**9)
     pd.testing.assert_frame_equal(fast_tied, EASE(l2=1.0).fit(tied).recommend([4], k=2))
+
+
+def test_ease_small_batches_take_the_float64_product(ratings, monkeypatch):
+    # fewer than _FLOAT32_ROWS users: the float64 product, the same lists and scores
+    monkeypatch.setattr(ease, "_FLOAT32_FROM", 0)
+    model = EASE(l2=10.0).fit(ratings)
+    users = ratings["user_id"].unique()[:12]
+    one_by_one = pd.concat([model.recommend([u]) for u in users], ignore_index=True)
+    three = pd.concat(
+        [model.recommend(users[i : i + 3]) for i in range(0, users.size, 3)], ignore_index=True
+    )
+    monkeypatch.setattr(ease, "_FLOAT32_ROWS", 1)
+    float32 = model.recommend(users)
+    pd.testing.assert_frame_equal(one_by_one, float32)
+    pd.testing.assert_frame_equal(three, float32)
+    # and it is the float64 route that served them (the shared ranking of every model)
+    float64_rank, calls = base.Recommender._rank, []
+
+    def spy(self, rows, *args):
+        calls.append(rows.size)
+        return float64_rank(self, rows, *args)
+
+    monkeypatch.setattr(ease, "_FLOAT32_ROWS", 4)
+    monkeypatch.setattr(base.Recommender, "_rank", spy)
+    model.top_items(users[0])
+    model.recommend(users[:3])
+    model.recommend(users[:4])
+    assert calls == [1, 3]
+
+
+@pytest.mark.parametrize(
+    "user, items",
+    [
+        (np.array([5] * 3), np.array([10, 11, 12])),
+        (np.array(["u1"] * 3), np.array(["a", "b", "c"])),
+        (np.array(["u1", 2, 3.5], dtype=object), np.array([1, "b", None], dtype=object)),
+        (np.array([1.5] * 3), np.array([1.0, 2.0, 3.0])),
+        (np.array(["2024-01-01"] * 3, dtype="datetime64[ns]"), np.array([True, False, True])),
+    ],
+)
+def test_result_frame_is_the_public_constructors(user, items):
+    arrays = [user, items, np.arange(1, 4), np.array([0.5, 0.25, -np.inf])]
+    frame = _columns_frame(arrays)
+    expected = pd.DataFrame(dict(zip(["user_id", "item_id", "rank", "score"], arrays, strict=True)))
+    pd.testing.assert_frame_equal(frame, expected)

@@ -63,6 +63,25 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     return out
 
 
+_COLUMNS = pd.Index(["user_id", "item_id", "rank", "score"])
+
+
+def _columns_frame(arrays: list[np.ndarray]) -> pd.DataFrame:
+    """``user_id, item_id, rank, score`` from four equal-length arrays.
+
+    The same frame as ``pd.DataFrame(dict(...))`` (dtypes and values; tested),
+    through pandas' constructor from column arrays, which skips the dict's
+    handling: 66 µs instead of 112 µs for one user's 10 rows, most of a
+    serving call's overhead. The dict constructor where pandas lacks it.
+    """
+    try:
+        return pd.DataFrame._from_arrays(
+            arrays, columns=_COLUMNS, index=pd.RangeIndex(len(arrays[0])), verify_integrity=True
+        )
+    except (AttributeError, TypeError):  # another pandas: the public constructor
+        return pd.DataFrame(dict(zip(_COLUMNS, arrays, strict=True)), copy=False)
+
+
 def sparse_rows(X: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
     """``X[rows]``, without SciPy's fancy-indexing overhead for a single row."""
     if rows.size == 1:
@@ -368,10 +387,7 @@ class Recommender:
         finite = np.isfinite(score)
         if not finite.all():
             user, col, rank, score = user[finite], col[finite], rank[finite], score[finite]
-        return pd.DataFrame(
-            {"user_id": user, "item_id": self._item_ids[col], "rank": rank, "score": score},
-            copy=False,
-        )
+        return _columns_frame([user, self._item_ids[col], rank, score])
 
     def recommend(
         self,

@@ -52,6 +52,10 @@ _THREADED_FROM = 4096
 _THREADED_UP_TO = 20_000
 # From this many items EASE ranks from a float32 copy of B (see EASE._rank).
 _FLOAT32_FROM = 4096
+# ... and for batches of this many users or more: for fewer, the float64 product and one
+# ranking are quicker than the float32 product with its bound and re-scoring (10,000 items,
+# 40 items per user: 316 µs for one user against 599 µs; equal at about 4 users).
+_FLOAT32_ROWS = 4
 
 
 @functools.cache
@@ -232,10 +236,10 @@ class EASE(ItemItemMixin, Recommender):
         the k-th float32 score − 2δ. Those candidates (usually the k items
         and no more) get their float64 score, summed in the same order as
         the float64 product, and are ranked: the list and its scores are the
-        float64 product's. Small catalogues, and candidate filters, use the
-        float64 product directly.
+        float64 product's. Small catalogues, candidate filters and batches of
+        fewer than four users (a serving call) use the float64 product directly.
         """
-        if self._B32 is None or candidates is not None:
+        if self._B32 is None or candidates is not None or rows.size < _FLOAT32_ROWS:
             return super()._rank(rows, k, exclude_seen, candidates)
         X = sparse_rows(self._input, rows)
         scores = np.asarray(sparse_rows(self._input32, rows) @ self._B32)
