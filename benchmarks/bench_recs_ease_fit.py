@@ -5,9 +5,11 @@ in ``potrf``/``getri`` when run on two threads from 16,000-20,000 items, so
 EASE factorized on one thread. It now runs ``potrf``/``potri`` multithreaded
 on NumPy's own OpenBLAS (64-bit integers) from 4,096 to 20,000 items: this
 benchmark's first run (OpenBLAS 0.3.31) found no crash at 16,000 and 20,000
-items, but a segmentation fault in that ``potrf`` with two threads at 25,000,
-so larger catalogues factorize on one thread again (the last column says
-which route a size takes). This benchmark
+items, but a segmentation fault in that ``potrf`` with two threads at 25,000.
+Larger catalogues take ``ease._blocked_inverse``: the same Cholesky and
+inverse written as matrix products (both cores), LAPACK on one thread only
+for the 1,024 × 1,024 diagonal blocks (the last column says which route a
+size takes). This benchmark
 fits EASE at each size in its own process, with OPENBLAS_NUM_THREADS=2 (the
 machine's two cores), one size after the other, and reports:
 
@@ -77,6 +79,7 @@ def child(n_items: int) -> dict:
         **timing,
         "numpy_lapack": ease._numpy_lapack() is not None
         and ease._THREADED_FROM <= len(model.items_) <= ease._THREADED_UP_TO,
+        "blocked": len(model.items_) > ease._THREADED_UP_TO,
         "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
         "check": ease_residual(model, users, items, n_items),
     }
@@ -121,7 +124,13 @@ def main() -> int:
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         ok &= r["check"] < 1e-6
-        route = "NumPy's OpenBLAS, threaded" if r["numpy_lapack"] else "SciPy, one thread"
+        route = (
+            "blocked, matrix products on every core"
+            if r.get("blocked")
+            else "NumPy's OpenBLAS, threaded"
+            if r["numpy_lapack"]
+            else "SciPy, one thread"
+        )
         print(
             f"{r['items']:7,d} {r['users']:7,d} {0:5d} {r['fit_s']:8.1f} {r['inverse_s']:10.1f} "
             f"{r['inverse_cpu_s'] / r['inverse_s']:9.2f} {r['peak_gb']:8.2f} "

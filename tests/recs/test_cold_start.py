@@ -205,16 +205,36 @@ def test_threaded_inverse_uses_numpys_lapack(monkeypatch):
         inverse_positive_definite(-np.eye(3))
 
 
-def test_inverse_above_the_threaded_range_runs_on_one_thread(monkeypatch):
+def test_inverse_above_the_threaded_range_takes_the_blocked_route(monkeypatch):
     # NumPy's OpenBLAS crashed in two-thread potrf at 25,000 items: above
-    # _THREADED_UP_TO the inverse takes SciPy's single-threaded route
+    # _THREADED_UP_TO the inverse is computed by blocks (matrix products on every core)
     def refuse():
         raise AssertionError("NumPy's threaded LAPACK called above the threaded range")
 
     monkeypatch.setattr(ease, "_numpy_lapack", refuse)
     monkeypatch.setattr(ease, "_THREADED_FROM", 0)
     monkeypatch.setattr(ease, "_THREADED_UP_TO", 50)
+    calls = []
+    blocked = ease._blocked_inverse
+    monkeypatch.setattr(ease, "_blocked_inverse", lambda a: calls.append(a.shape) or blocked(a))
     rng = np.random.default_rng(6)
     X = (rng.random((300, 120)) < 0.2).astype(float)
-    inv = inverse_positive_definite(gram_matrix(X, l2=3.0))
+    gram = gram_matrix(X, l2=3.0)
+    inv = inverse_positive_definite(gram)
+    assert calls == [(120, 120)] and np.shares_memory(inv, gram) and inv.flags.c_contiguous
+    assert np.array_equal(inv, inv.T)
     assert np.allclose(inv, np.linalg.inv(X.T @ X + 3.0 * np.eye(120)), atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [1, 7, 32, 119, 120, 500])
+def test_blocked_inverse_is_the_inverse(block):
+    # every block size, a last block shorter than the others, one block for the whole
+    rng = np.random.default_rng(block)
+    X = (rng.random((400, 120)) < 0.15).astype(float)
+    gram = X.T @ X + 2.0 * np.eye(120)
+    ref = np.linalg.inv(gram)
+    inv = ease._blocked_inverse(gram.copy(), block=block)
+    assert np.array_equal(inv, inv.T)
+    assert np.abs(inv - ref).max() <= 1e-13 * np.abs(ref).max()
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        ease._blocked_inverse(-np.eye(5), block=2)
