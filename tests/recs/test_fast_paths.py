@@ -178,32 +178,38 @@ def test_ease_float32_candidates_give_the_float64_lists(ratings, monkeypatch, bi
     pd.testing.assert_frame_equal(fast_tied, EASE(l2=1.0).fit(tied).recommend([4], k=2))
 
 
-def test_ease_small_batches_take_the_float64_product(ratings, monkeypatch):
-    # fewer than _FLOAT32_ROWS users: the float64 product, the same lists and scores
+@pytest.mark.parametrize("binary", [True, False])
+def test_ease_serving_routes_give_the_float64_lists(ratings, monkeypatch, binary):
+    # one user (EASE._rank_one), two or three (the float64 product), four or more (the
+    # float32 batch): the float64 product's lists and scores, whatever the batch
+    users = [*ratings["user_id"].unique()[:12], 5]
+    ref = EASE(l2=10.0, binary=binary).fit(ratings)
     monkeypatch.setattr(ease, "_FLOAT32_FROM", 0)
-    model = EASE(l2=10.0).fit(ratings)
-    users = ratings["user_id"].unique()[:12]
-    one_by_one = pd.concat([model.recommend([u]) for u in users], ignore_index=True)
-    three = pd.concat(
-        [model.recommend(users[i : i + 3]) for i in range(0, users.size, 3)], ignore_index=True
-    )
-    monkeypatch.setattr(ease, "_FLOAT32_ROWS", 1)
-    float32 = model.recommend(users)
-    pd.testing.assert_frame_equal(one_by_one, float32)
-    pd.testing.assert_frame_equal(three, float32)
-    # and it is the float64 route that served them (the shared ranking of every model)
-    float64_rank, calls = base.Recommender._rank, []
+    model = EASE(l2=10.0, binary=binary).fit(ratings)
+    assert model._B32 is not None and ref._B32 is None
+    for kwargs in ({}, {"exclude_seen": False}, {"k": 1}, {"k": 40}):
+        expected = ref.recommend(users, **kwargs)
+        one_by_one = pd.concat([model.recommend([u], **kwargs) for u in users])
+        three = pd.concat([model.recommend(users[i : i + 3], **kwargs) for i in range(0, 13, 3)])
+        for got in (one_by_one, three, model.recommend(users, **kwargs)):
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
+    # and each batch size took its route
+    float64_rank, one_rank, calls = base.Recommender._rank, EASE._rank_one, []
 
-    def spy(self, rows, *args):
-        calls.append(rows.size)
+    def spy_float64(self, rows, *args):
+        calls.append(("float64", rows.size))
         return float64_rank(self, rows, *args)
 
-    monkeypatch.setattr(ease, "_FLOAT32_ROWS", 4)
-    monkeypatch.setattr(base.Recommender, "_rank", spy)
+    def spy_one(self, row, *args):
+        calls.append(("one", 1))
+        return one_rank(self, row, *args)
+
+    monkeypatch.setattr(base.Recommender, "_rank", spy_float64)
+    monkeypatch.setattr(EASE, "_rank_one", spy_one)
     model.top_items(users[0])
     model.recommend(users[:3])
     model.recommend(users[:4])
-    assert calls == [1, 3]
+    assert calls == [("one", 1), ("float64", 3)]
 
 
 @pytest.mark.parametrize(

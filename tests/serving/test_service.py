@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -77,9 +79,20 @@ def test_measure_latency_reports_percentiles(catalogue, local_store, generator, 
     t = report.table
     assert report.requests == 60 and list(t.columns) == ["p50", "p95", "p99", "max"]
     assert set(t.index) == {*serving.STAGES, "total", "cpu"}
-    assert t.loc["cpu", "p50"] <= t.loc["total", "p99"]  # CPU time cannot exceed wall time
     assert (t["p50"] <= t["p95"]).all() and (t["p95"] <= t["p99"]).all()
+    assert (t.loc["cpu"] >= 0).all()
     assert "requests" in repr(report)
+    # the "cpu" row is the calling thread's CPU time over each call, which a single
+    # thread spends within the call's wall time: checked here with the CPU interval
+    # inside the wall one (the "total" row is timed inside recommend, a shorter
+    # interval), give or take 50 µs of the kernel's CPU-time accounting
+    for uid in range(20):
+        wall = time.perf_counter()
+        cpu = time.thread_time()
+        svc.recommend(uid, 10)
+        cpu = time.thread_time() - cpu
+        wall = time.perf_counter() - wall
+        assert cpu <= wall + 50e-6, (cpu, wall)
 
 
 def test_service_refuses_bad_parts(catalogue, local_store, generator):
