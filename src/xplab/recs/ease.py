@@ -358,7 +358,9 @@ class EASE(ItemItemMixin, Recommender):
         bound = float(np.partition(sample, probe.size - k)[probe.size - k])
         if not math.isfinite(bound):  # the probe is mostly seen: rank the row exactly
             return super()._rank(np.array([row]), k, exclude_seen, None)
-        c = np.flatnonzero(scores >= bound - 2 * delta)
+        # compared in float64, as in the batch route (a Python float would be rounded to
+        # float32 first, possibly up, past a candidate)
+        c = np.flatnonzero(scores >= np.float64(bound - 2 * delta))
         # float64 scores of the candidates: Σ_j x_j B_jc in the user's item order
         terms = self.B_[np.tile(items, c.size), np.repeat(c, items.size)]
         if not self.binary:
