@@ -208,6 +208,12 @@ def _blocked_inverse(a: np.ndarray, block: int = 1024) -> np.ndarray:
     return a
 
 
+def _float32_error(n_items: Any, weight: Any) -> Any:
+    """Bound on |float32 score − float64 score| for a user with ``n_items`` items and
+    ``weight`` = Σ_j |x_j| max_c |B_jc|: 1.01 (m + 2) 2⁻²⁴ weight (see EASE._rank)."""
+    return 1.01 * (n_items + 2) * 2.0**-24 * weight
+
+
 class EASE(ItemItemMixin, Recommender):
     r"""Embarrassingly Shallow Autoencoder: ridge regression of every item on all others.
 
@@ -309,7 +315,7 @@ class EASE(ItemItemMixin, Recommender):
         # δ for each row: Σ_j |x_j| max_c |B_jc| over the row's items
         local = np.repeat(np.arange(rows.size), np.diff(X.indptr))
         weight = np.bincount(local, np.abs(X.data) * self._row_max[X.indices], rows.size)
-        delta = 1.01 * (np.diff(X.indptr) + 2) * 2.0**-24 * weight
+        delta = _float32_error(np.diff(X.indptr), weight)
         # the k-th float32 score: bounded from the most popular items, then exact
         # among the entries at or above that bound
         probe = self._by_popularity[: _probe_size(k)]
@@ -352,7 +358,7 @@ class EASE(ItemItemMixin, Recommender):
         if exclude_seen:
             seen = self._seen
             scores[seen.indices[seen.indptr[row] : seen.indptr[row + 1]]] = -np.inf
-        delta = 1.01 * (items.size + 2) * 2.0**-24 * float(np.abs(x) @ self._row_max[items])
+        delta = float(_float32_error(items.size, np.abs(x) @ self._row_max[items]))
         probe = self._by_popularity[: _probe_size(k)]
         sample = scores[probe]
         bound = float(np.partition(sample, probe.size - k)[probe.size - k])
