@@ -14,7 +14,7 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # `git pull` never conflicts with them and course updates never overwrite them.
 MINE := my-workbook
 
-.PHONY: lab fresh test lint workbook notebooks site bench lock clean serving-cache
+.PHONY: lab fresh test lint workbook notebooks site bench lock clean caches serving-cache
 
 lab: $(VENV)/.synced  ## copy the notebooks you do not have yet into my-workbook/, open the start page
 	$(BIN)/python -m xplab.workbook copy --source notebooks --to $(MINE)
@@ -25,15 +25,25 @@ fresh: $(VENV)/.synced  ## a fresh copy of one notebook, e.g. `make fresh NB=03`
 	@test -n "$(NB)" || { echo "say which notebook: make fresh NB=03"; exit 2; }
 	$(BIN)/python -m xplab.workbook fresh "$(NB)" --source notebooks --to $(MINE)
 
+# The browser tests (tests/browser, `-m browser`) run alongside the other two pytest runs,
+# which leave one of the two cores mostly idle; their report is printed when they end
+# (live in build/browser-tests.log). Every run finishes; any failure fails `make test`.
 test: $(VENV)/.synced  ## lint, workbook check, unit tests + solutions (nbval), workbook (nbval-lax), browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m xplab.workbook build --check
-	$(MAKE) --no-print-directory serving-cache
-	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg -m "not browser"
-	$(BIN)/pytest notebooks --nbval-lax $(NBVAL)
-	$(BIN)/pytest tests/browser -m browser
+	$(MAKE) --no-print-directory caches
+	@mkdir -p build; status=0; \
+	echo "browser tests started alongside (log: build/browser-tests.log)"; \
+	$(BIN)/pytest tests/browser -m browser -p no:cacheprovider --basetemp=build/browser-tmp \
+		> build/browser-tests.log 2>&1 & browser=$$!; \
+	$(BIN)/pytest tests src solutions --doctest-modules --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg -m "not browser" || status=1; \
+	$(BIN)/pytest notebooks --nbval-lax $(NBVAL) || status=1; \
+	echo "waiting for the browser tests (log: build/browser-tests.log)"; \
+	wait $$browser || status=1; \
+	cat build/browser-tests.log; \
+	exit $$status
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check --fix .
@@ -42,9 +52,12 @@ lint: $(VENV)/.synced
 workbook: $(VENV)/.synced  ## regenerate notebooks/ from solutions/
 	$(BIN)/python -m xplab.workbook build
 
-notebooks: $(VENV)/.synced serving-cache  ## re-execute every solution notebook, then regenerate the workbook
+notebooks: $(VENV)/.synced caches  ## re-execute every solution notebook, then regenerate the workbook
 	$(BIN)/python -m xplab.workbook execute solutions/[0-9][0-9]_*.ipynb
 	$(BIN)/python -m xplab.workbook build
+
+caches: serving-cache  ## what the notebooks read from data/: notebook 07's event logs, notebook 08's experiment
+	$(BIN)/python -c "from xplab.exercises.nb07 import event_log as f; print(f('test')); print(f('sample'))"
 
 serving-cache: $(VENV)/.synced  ## notebook 08's Online Retail experiment, built once into data/cache/serving/ (needs the data)
 	@if [ -n "$${XPLAB_DATA_DIR:-}" ] || [ -f data/online-retail/online_retail.csv.gz ]; then \

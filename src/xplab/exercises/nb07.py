@@ -15,12 +15,14 @@ one-minute notebook); the notebook checks those numbers against DuckDB's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -160,24 +162,57 @@ def event_log(name: str = "test") -> EventLog:
     import duckdb
 
     folder = default_cache_dir() / "nb07" / name
-    stamp = folder / "log.json"
     wanted = {"parameters": _LOGS[name], "duckdb": duckdb.__version__}
-    if stamp.is_file():
-        saved = json.loads(stamp.read_text())
-        if saved["wanted"] == wanted:
-            return EventLog(**{**saved["log"], "path": str(folder)})
+    saved = _saved_log(folder, wanted)
+    if saved is not None:
+        return saved
     folder.parent.mkdir(parents=True, exist_ok=True)
-    # written next to its place, then moved in: a half-written log is never reused
-    scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
-    try:
-        log = simulate_event_log(scratch, **_LOGS[name])
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(scratch, folder)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    log = dataclasses.replace(log, path=str(folder))
-    stamp.write_text(json.dumps({"wanted": wanted, "log": dataclasses.asdict(log)}, indent=1))
+    # one writer at a time (several kernels and test runs may start together on a fresh
+    # clone); the others wait, then read what it wrote
+    with _exclusive(folder.parent / f".{name}.lock"):
+        saved = _saved_log(folder, wanted)
+        if saved is not None:
+            return saved
+        # written next to its place, then moved in: a half-written log is never reused
+        scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
+        try:
+            log = simulate_event_log(scratch, **_LOGS[name])
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(scratch, folder)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        log = dataclasses.replace(log, path=str(folder))
+        text = json.dumps({"wanted": wanted, "log": dataclasses.asdict(log)}, indent=1)
+        partial = folder / "log.json.partial"
+        partial.write_text(text)
+        partial.replace(folder / "log.json")  # the stamp appears whole or not at all
     return log
+
+
+def _saved_log(folder: Path, wanted: dict[str, Any]) -> EventLog | None:
+    stamp = folder / "log.json"
+    if not stamp.is_file():
+        return None
+    saved = json.loads(stamp.read_text())
+    if saved["wanted"] != wanted:
+        return None
+    return EventLog(**{**saved["log"], "path": str(folder)})
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (where the system has ``fcntl``)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock; one writer at a time is then the user's care
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @cache
