@@ -219,6 +219,8 @@ def test_ease_serving_routes_give_the_float64_lists(ratings, monkeypatch, binary
         (np.array(["u1"] * 3), np.array(["a", "b", "c"])),
         (np.array(["u1", 2, 3.5], dtype=object), np.array([1, "b", None], dtype=object)),
         (np.array([1.5] * 3), np.array([1.0, 2.0, 3.0])),
+        (np.array([5] * 3, dtype=np.int32), np.array([10, 11, 12], dtype=np.uint16)),
+        (np.array([True] * 3), np.array([1.5, 2.0, 3.0], dtype=np.float32)),
         (np.array(["2024-01-01"] * 3, dtype="datetime64[ns]"), np.array([True, False, True])),
     ],
 )
@@ -226,4 +228,9 @@ def test_result_frame_is_the_public_constructors(user, items):
     arrays = [user, items, np.arange(1, 4), np.array([0.5, 0.25, -np.inf])]
     frame = _columns_frame(arrays)
     expected = pd.DataFrame(dict(zip(["user_id", "item_id", "rank", "score"], arrays, strict=True)))
+    pd.testing.assert_frame_equal(frame, expected)
+    # and it behaves as the constructor's frame: columns selected, rows filtered, a value set
+    pd.testing.assert_frame_equal(frame[frame["rank"] > 1], expected[expected["rank"] > 1])
+    frame.loc[0, "score"] = 2.0
+    expected.loc[0, "score"] = 2.0
     pd.testing.assert_frame_equal(frame, expected)
