@@ -14,6 +14,21 @@ ALTERNATIVES = ("two-sided", "larger", "smaller")
 Alternative = Literal["two-sided", "larger", "smaller"]
 
 
+def a_type(value: Any) -> str:
+    """The type of ``value`` with its article, for messages: "an int", "a str", "an ndarray"."""
+    return with_article(type(value).__name__)
+
+
+def with_article(word: str) -> str:
+    """``word`` after "a" or "an" as it is read.
+
+    >>> [with_article(w) for w in ("int", "ndarray", "str", "object", "DataFrame")]
+    ['an int', 'an ndarray', 'a str', 'an object', 'a DataFrame']
+    """
+    vowel = word[:1].lower() in ("a", "e", "i", "o") or word.startswith("nd")
+    return f"{'an' if vowel else 'a'} {word}"
+
+
 def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
     """``alpha`` must be a real number strictly between 0 and 1."""
     value = check_real(alpha, name=name)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import abtest
+from .._validate import a_type
 from ..data import EventLog, simulate_event_log, simulate_experiment_portfolio, simulate_ramp
 from ..data._fetch import default_cache_dir
 from ..rollout import RampPlan, RampStep, TrafficPlan
@@ -304,7 +305,7 @@ def spark_run() -> tuple[EngineRun, dict[str, Any]]:
 
 def _check_ramp(plan: Any) -> str | None:
     if not isinstance(plan, RampPlan):
-        return f"expected a RampPlan (from xplab.rollout), got a {type(plan).__name__}"
+        return f"expected a RampPlan (from xplab.rollout), got {a_type(plan)}"
     if plan.experiment != PAYMENT_EXPERIMENT:
         return f"the plan is for {plan.experiment!r}; the experiment is {PAYMENT_EXPERIMENT!r}"
     problems = plan.problems()
@@ -322,7 +323,7 @@ def _check_ramp(plan: Any) -> str | None:
 
 def _check_traffic(plan: Any) -> str | None:
     if not isinstance(plan, TrafficPlan):
-        return f"expected a TrafficPlan (from xplab.rollout), got a {type(plan).__name__}"
+        return f"expected a TrafficPlan (from xplab.rollout), got {a_type(plan)}"
     problems = plan.problems(
         REQUIRED_USERS,
         daily_users=DAILY_USERS,

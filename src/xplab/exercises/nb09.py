@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import abtest, framework, longterm, privacy, recs, segments
+from .._validate import a_type
 from ..abtest import GroupStats
 from ..data import (
     RetailHomepage,
@@ -183,7 +184,7 @@ def signal_table() -> pd.DataFrame:
 
 def _check_inventory(table: Any) -> str | None:
     if not isinstance(table, pd.DataFrame):
-        return f"expected the inventory DataFrame, got a {type(table).__name__}"
+        return f"expected the inventory DataFrame, got {a_type(table)}"
     if "kind" not in table.columns or "retention" not in table.columns:
         return "the table needs its `kind` and `retention` columns"
     if len(table) != len(SIGNALS) or table["name"].tolist() != [s[0] for s in SIGNALS]:
@@ -802,7 +803,7 @@ _STAGE_WHY = {
 
 def _check_aarrr(answer: Any) -> str | None:
     if not isinstance(answer, dict):
-        return f"expected a dict from each element to a stage, got a {type(answer).__name__}"
+        return f"expected a dict from each element to a stage, got {a_type(answer)}"
     missing = [e for e in AARRR if e not in answer]
     if missing:
         return (
@@ -1043,7 +1044,7 @@ BLANK_PLAN: dict[str, Any] = dict(
 
 def _check_plan(plan: Any) -> Any:
     if not isinstance(plan, framework.PersonalizationPlan):
-        return f"expected a PersonalizationPlan, got a {type(plan).__name__}"
+        return f"expected a PersonalizationPlan, got {a_type(plan)}"
     if plan == framework.PersonalizationPlan(**BLANK_PLAN):
         return UNATTEMPTED
     return framework.review(plan).first

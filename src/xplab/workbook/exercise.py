@@ -40,6 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._results import fmt
+from .._validate import a_type
 from .values import (
     EXACT,
     Accepted,
@@ -522,7 +523,7 @@ class Exercise:
 
     def _check_function(self, answer: Any) -> Any:
         if not callable(answer):
-            return f"expected a function, got a {type(answer).__name__}"
+            return f"expected a function, got {a_type(answer)}"
         cases = self._cases or []
         got = [_run(answer, args) for args in cases]
         if got and all(g.error is None and g.value is None for g in got):

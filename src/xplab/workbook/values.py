@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import fmt
-from .._validate import check_bool, check_real
+from .._validate import a_type, check_bool, check_real, with_article
 
 #: Digits the course prints numbers with (``xplab._results.fmt``).
 PRINTED_DIGITS = 4
@@ -246,22 +246,24 @@ def _not_a_number(answer: Any, expected: float) -> str:
     if isinstance(answer, str):
         return "expected a number, got text: remove the quotes"
     if callable(answer) and not isinstance(answer, np.ndarray | pd.Series):
-        return f"expected a number, got a {kind}: call it, or store the value it returns"
+        return (
+            f"expected a number, got {with_article(kind)}: call it, or store the value it returns"
+        )
     if isinstance(answer, np.ndarray | pd.Series | pd.DataFrame | list | tuple) and not hasattr(
         answer, "_fields"
     ):
         size = np.size(answer) if not isinstance(answer, list | tuple) else len(answer)
         if size == 1:
-            return f"expected one number, got a {kind} holding one: take it out with `.item()`"
-        return f"expected one number, got a {kind} of {size:,} values"
+            return f"expected one number, got {with_article(kind)} holding one: take it out with `.item()`"
+        return f"expected one number, got {with_article(kind)} of {size:,} values"
     fields = _numeric_fields(answer)
     for name, value in fields.items():
         if resembles(float(value), expected):
             return f"you passed the result object ({kind}): give its `.{name}`"
     if fields:
         shown = ", ".join(f"`.{k}`" for k in list(fields)[:6])
-        return f"you passed a {kind} object: give the one number the question asks for (its fields include {shown})"
-    return f"expected a number, got a {kind}"
+        return f"you passed {with_article(kind)} object: give the one number the question asks for (its fields include {shown})"
+    return f"expected a number, got {with_article(kind)}"
 
 
 def match_number(a: float, e: float, tol: Tolerance, *, integral: bool = False) -> Accepted | None:
@@ -361,13 +363,13 @@ def judge(answer: Any, expected: Any, tol: Tolerance) -> Accepted | str:
     """
     if isinstance(expected, bool | np.bool_):
         if not isinstance(answer, bool | np.bool_):
-            return f"expected True or False, got a {type(answer).__name__}"
+            return f"expected True or False, got {a_type(answer)}"
         return EXACT if bool(answer) == bool(expected) else f"{answer} is not right"
     if _is_real(expected):
         return judge_number(answer, expected, tol)
     if isinstance(expected, str):
         if not isinstance(answer, str):
-            return f"expected text, got a {type(answer).__name__}"
+            return f"expected text, got {a_type(answer)}"
         if answer.strip().casefold() == expected.strip().casefold():
             return EXACT
         return f"{answer!r} is not the answer"
@@ -386,7 +388,7 @@ def _judge_frame(answer: Any, expected: pd.DataFrame | pd.Series, tol: Tolerance
     if isinstance(expected, pd.Series) and isinstance(answer, pd.DataFrame):
         return "expected a Series (one column), got a DataFrame"
     if not isinstance(answer, type(expected)):
-        return f"expected a {type(expected).__name__}, got a {type(answer).__name__}"
+        return f"expected {a_type(expected)}, got {a_type(answer)}"
     if answer.shape != expected.shape:
         return f"expected shape {expected.shape}, got {answer.shape}"
     try:
@@ -408,7 +410,7 @@ def _judge_set(answer: Any, expected: set | frozenset) -> Accepted | str:
     try:
         got_set = set(answer)
     except TypeError:
-        return f"expected a collection, got a {type(answer).__name__}"
+        return f"expected a collection, got {a_type(answer)}"
     missing, extra = expected - got_set, got_set - expected
     if not missing and not extra:
         return EXACT
@@ -432,12 +434,12 @@ def _judge_sequence(answer: Any, expected: Any, tol: Tolerance) -> Accepted | st
     if isinstance(answer, str) or not isinstance(
         answer, tuple | list | np.ndarray | pd.Series | pd.Index
     ):
-        return f"expected {len(expected)} values, got a {type(answer).__name__}"
+        return f"expected {len(expected)} values, got {a_type(answer)}"
     numeric = _numeric(expected)
     try:
         got = np.asarray(answer, dtype=float if numeric else object)
     except (TypeError, ValueError):
-        return f"expected {len(expected)} values, got a {type(answer).__name__}"
+        return f"expected {len(expected)} values, got {a_type(answer)}"
     want = np.asarray(expected, dtype=float if numeric else object)
     if got.shape != want.shape:
         return f"expected shape {want.shape}, got {got.shape}"
@@ -470,7 +472,7 @@ def _judge_bool_series(answer: Any, expected: pd.Series) -> Accepted | str:
         if values.shape != expected.shape:
             return f"expected {len(expected):,} values (one per row), got shape {values.shape}"
     else:
-        return f"expected a boolean Series, got a {type(answer).__name__}"
+        return f"expected a boolean Series, got {a_type(answer)}"
     if values.dtype != bool:
         return f"expected True/False values, got values of type {values.dtype}"
     wrong = int((values != expected.to_numpy()).sum())
