@@ -13,7 +13,11 @@ a temporary file), one model after the other, with BLAS on 2 threads for xplab (
 factorization uses both cores) and implicit's own 2 threads with BLAS on 1
 (as implicit recommends). Measured per model:
 
-* fit (s);
+* fit (s), after a fit on the first 500 users in the same process (its time
+  printed apart as "warm-up"): the first fit in a process also loads what
+  the model's code needs once, as implicit's thread pool or ItemKNN's
+  compiled loop (numba: about 0.5 s from its cache, 2 s to compile it the
+  very first time);
 * recommend all: the top 10 of every training user, seen items excluded
   (xplab: ``recommend(all users)``, a DataFrame; implicit:
   ``recommend(all users, user_items)``, two arrays), s and users/s;
@@ -75,6 +79,7 @@ SPLIT_SEED = 0
 THREADS = 2
 K = 10
 ONE_USER_CALLS = 1000
+WARM_UP_USERS = 500
 
 
 def synthetic(n_users: int, n_items: int, n_interactions: int, seed: int = SEED):
@@ -258,10 +263,15 @@ def child(name: str, data_path: str, repeat: int, model_path: str) -> dict:
         from implicit.cpu.als import AlternatingLeastSquares
         from implicit.nearest_neighbours import CosineRecommender
 
-        if name == "implicit ALS":
-            model = AlternatingLeastSquares(random_state=0, num_threads=THREADS)
-        else:
-            model = CosineRecommender(K=100, num_threads=THREADS)
+        def make() -> Any:
+            if name == "implicit ALS":
+                return AlternatingLeastSquares(random_state=0, num_threads=THREADS)
+            return CosineRecommender(K=100, num_threads=THREADS)
+
+        start = time.perf_counter()
+        make().fit(X[:WARM_UP_USERS], show_progress=False)
+        out["warm_up_s"] = time.perf_counter() - start
+        model = make()
         start = time.perf_counter()
         model.fit(X, show_progress=False)
         out["fit_s"] = time.perf_counter() - start
@@ -276,12 +286,16 @@ def child(name: str, data_path: str, repeat: int, model_path: str) -> dict:
             }
         )
     else:
-        model = {
-            "xplab EASE": EASE(l2=500.0),
-            "xplab ItemKNN": ItemKNN(k=100),
-            "xplab UserKNN": UserKNN(k=40, similarity="binary"),
-            "xplab Popularity": Popularity(),
+        make = {
+            "xplab EASE": lambda: EASE(l2=500.0),
+            "xplab ItemKNN": lambda: ItemKNN(k=100),
+            "xplab UserKNN": lambda: UserKNN(k=40, similarity="binary"),
+            "xplab Popularity": Popularity,
         }[name]
+        start = time.perf_counter()
+        make().fit(train[train["user_id"].isin(users[:WARM_UP_USERS])])
+        out["warm_up_s"] = time.perf_counter() - start
+        model = make()
         start = time.perf_counter()
         model.fit(train)
         out["fit_s"] = time.perf_counter() - start
@@ -341,7 +355,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> bool:
         f"{args.load_before:.2f}, after {os.getloadavg()[0]:.2f}"
     )
     head = (
-        f"{'model':26s} {'fit s':>7s} {'×ALS':>6s} {'rec. all s':>10s} {'×ALS':>6s} "
+        f"{'model':26s} {'warm-up s':>9s} {'fit s':>7s} {'×ALS':>6s} {'rec. all s':>10s} {'×ALS':>6s} "
         f"{'users/s':>8s} {'peak MB':>8s} {'traced MB':>9s} {'model MB':>8s} "
         f"{'peak/model':>10s} {'P@10':>6s} {'1 user ms':>9s} {'top_items':>9s} "
         f"{'bare ms':>7s} {'top/bare':>8s}"
@@ -358,7 +372,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> bool:
         bare = r.get("bare_p50_ms")
         top = r.get("top_items_p50_ms")
         print(
-            f"{name:26s} {r['fit_s']:7.2f} {fit_x:6.2f} {r['recommend_s']:10.2f} {rec_x:6.2f} "
+            f"{name:26s} {r['warm_up_s']:9.2f} {r['fit_s']:7.2f} {fit_x:6.2f} {r['recommend_s']:10.2f} {rec_x:6.2f} "
             f"{r['users'] / r['recommend_s']:8,.0f} {r['peak_rss_bytes'] / 1e6:8.1f} "
             f"{r['peak_traced_bytes'] / 1e6:9.1f} {r['model_bytes'] / 1e6:8.1f} "
             f"{r['peak_rss_bytes'] / r['model_bytes']:10.2f} {r['p_at_10']:6.3f} "

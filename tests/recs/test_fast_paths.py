@@ -144,6 +144,50 @@ def test_split_products_equal_plain_ones(ratings, monkeypatch):
             assert np.array_equal(got.data, plain[name].data)
 
 
+def _item_knn_reference(train: pd.DataFrame, k: int) -> sparse.csr_matrix:
+    """ItemKNN's neighbourhoods by definition: the dense cosine matrix, the item
+    itself at −inf, a stable sort of each row, negatives stored as 0."""
+    model = Popularity().fit(train)  # the same item index and 0/1 matrix
+    B = model._seen.toarray()
+    norms = np.sqrt(B.sum(axis=0))
+    sim = (B.T @ B) / np.outer(norms, norms)
+    n = sim.shape[0]
+    sim[np.arange(n), np.arange(n)] = -np.inf
+    cols = np.argsort(-sim, axis=1, kind="stable")[:, : min(k, n)]
+    values = np.maximum(np.take_along_axis(sim, cols, 1), 0.0)
+    rows = np.repeat(np.arange(n), cols.shape[1])
+    return sparse.csr_matrix((values.ravel(), (rows, cols.ravel())), shape=(n, n))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_item_knn_routes_equal_the_definition(seed, monkeypatch):
+    # the compiled kernel and the SciPy route give the definition's neighbourhoods
+    # to the last bit: ties (items with the same users), k ≥ the catalogue, items
+    # sharing users with fewer than k others (zeros complete the row)
+    rng = np.random.default_rng(seed)
+    n_users, n_items = int(rng.integers(2, 60)), int(rng.integers(2, 80))
+    pairs = rng.random((n_users, n_items)) < rng.uniform(0.02, 0.4)
+    pairs[:, 1] = pairs[:, 0]  # two items with the same users: tied similarities
+    pairs[0, :] = True  # every item has a user
+    users, items = np.nonzero(pairs)
+    train = pd.DataFrame({"user_id": users, "item_id": items * 3 + 1})
+    for k in (1, 3, n_items - 1, n_items, n_items + 5):
+        ref = _item_knn_reference(train, k)
+        for route in ("compiled", "numpy"):
+            if route == "numpy":
+                monkeypatch.setattr(knn, "_item_kernel", lambda: None)
+            got = ItemKNN(k=k).fit(train).sim_
+            monkeypatch.undo()
+            assert np.array_equal(got.indptr, ref.indptr), (route, k)
+            assert np.array_equal(got.indices, ref.indices), (route, k)
+            assert np.array_equal(got.data, ref.data), (route, k)
+
+
+def test_item_knn_uses_the_compiled_kernel():
+    # numba is a dependency: the fit must not fall back to the SciPy route silently
+    assert knn._item_kernel() is not None
+
+
 def test_binary_neighbours_from_candidates_equal_the_dense_rows(ratings):
     model = UserKNN(k=12, similarity="binary").fit(ratings)
     parts = model._parts
