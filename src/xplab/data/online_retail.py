@@ -28,6 +28,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from .._files import replacing
 from .._validate import check_bool
 from . import _fetch
 from ._fetch import DatasetUnavailableError, candidate_dirs, default_cache_dir, safe_extract
@@ -167,13 +168,8 @@ def _write_copy(lines: pd.DataFrame, dest: Path) -> None:
     released["InvoiceDate"] = released["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S")
     released["CustomerID"] = released["CustomerID"].astype("float64")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=dest.parent, suffix=".csv.gz", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
-    try:
-        released.to_csv(tmp_path, index=False, compression={"method": "gzip", "mtime": 0})
-        tmp_path.replace(dest)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    with replacing(dest) as scratch:
+        released.to_csv(scratch, index=False, compression={"method": "gzip", "mtime": 0})
 
 
 def _download(cache: Path, expected: Mapping[str, float], where: str, advice: str) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import abtest
+from .._files import replacing
 from .._validate import a_type
 from ..data import EventLog, simulate_event_log, simulate_experiment_portfolio, simulate_ramp
 from ..data._fetch import default_cache_dir
@@ -184,9 +185,8 @@ def event_log(name: str = "test") -> EventLog:
             shutil.rmtree(scratch, ignore_errors=True)
         log = dataclasses.replace(log, path=str(folder))
         text = json.dumps({"wanted": wanted, "log": dataclasses.asdict(log)}, indent=1)
-        partial = folder / "log.json.partial"
-        partial.write_text(text)
-        partial.replace(folder / "log.json")  # the stamp appears whole or not at all
+        with replacing(folder / "log.json") as scratch:  # the stamp appears whole or not at all
+            scratch.write_text(text)
     return log
 
 

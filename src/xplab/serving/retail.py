@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from .._files import replacing
 from .._validate import check_columns, check_count, check_date, check_positive
 from ..data._fetch import default_cache_dir
 from ..recs import cutoff_split
@@ -694,8 +695,6 @@ def load_retail_experiment(
     clean = clean_online_retail(load_online_retail(data_dir=data_dir))
     experiment = build_retail_experiment(clean.purchases, clean.returns)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
+    with replacing(path) as scratch, open(scratch, "wb") as fh:
         pickle.dump(experiment, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
     return experiment
