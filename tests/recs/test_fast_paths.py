@@ -1,6 +1,9 @@
 """The fast routes give exactly what the plain ones give: top-k selection from
 candidates, one user at a time, threads, and the split products of the fits."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -186,6 +189,23 @@ def test_item_knn_routes_equal_the_definition(seed, monkeypatch):
 def test_item_knn_uses_the_compiled_kernel():
     # numba is a dependency: the fit must not fall back to the SciPy route silently
     assert knn._item_kernel() is not None
+
+
+def test_item_knn_compiles_where_numba_can_write_no_cache():
+    # a read-only install and home: numba finds no cache folder (its decorator raises);
+    # the loop is then compiled in the process, uncached, with the same result
+    code = (
+        "import numba.core.caching as c; c.CacheImpl._locator_classes = []\n"
+        "import pandas as pd\n"
+        "from xplab.recs import ItemKNN, knn\n"
+        "assert knn._item_kernel() is not None\n"
+        "t = pd.DataFrame({'user_id': [1, 1, 2, 2, 3], 'item_id': [1, 2, 1, 3, 3]})\n"
+        "print(ItemKNN(k=2).fit(t).sim_.toarray().round(6).tolist())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    train = pd.DataFrame({"user_id": [1, 1, 2, 2, 3], "item_id": [1, 2, 1, 3, 3]})
+    assert run.stdout.strip() == str(ItemKNN(k=2).fit(train).sim_.toarray().round(6).tolist())
 
 
 def test_binary_neighbours_from_candidates_equal_the_dense_rows(ratings):

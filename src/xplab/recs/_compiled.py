@@ -11,17 +11,29 @@ similarities to the last bit, the same order, ties to the smaller column.
 Each function compiles on its first call (about 2 s on two cores) and is
 cached next to this file (``__pycache__``, or numba's user cache folder where
 that is not writable): in a later process the first call costs about 0.5 s,
-most of it importing numba. The functions release the GIL, so threads run
+most of it importing numba. Where numba can write no cache at all, every
+process compiles them again. The functions release the GIL, so threads run
 blocks of items side by side.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit
 
 
-@njit(nogil=True, cache=True)
+def _compiled(function: Callable[..., Any]) -> Any:
+    """``function`` compiled without the GIL, cached where numba can write a cache."""
+    try:
+        return njit(nogil=True, cache=True)(function)
+    except RuntimeError:  # "no locator available": no writable cache folder
+        return njit(nogil=True)(function)
+
+
+@_compiled
 def _sift_down(values, cols, size, value, col):  # pragma: no cover - compiled
     """Put (value, col) at the root of the min-heap ``values[:size]`` and let it
     sink. The root holds the worst entry: the lowest value, ties the larger column."""
@@ -45,7 +57,7 @@ def _sift_down(values, cols, size, value, col):  # pragma: no cover - compiled
     values[pos], cols[pos] = value, col
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def item_neighbours(
     item_ptr, item_users, user_ptr, user_items, norms, start, stop, k
 ):  # pragma: no cover - compiled
