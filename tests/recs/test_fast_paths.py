@@ -89,6 +89,24 @@ def test_top_items_is_the_recommend_list(ratings, model):
         model.top_items(99999, on_unknown="error")
 
 
+@pytest.mark.parametrize("k", [1, 6, 1024, 1030, 5000])
+def test_one_user_frame_is_the_batch_frame(k):
+    # one user's frame is built by its own shorter route: the same rows, dtypes and
+    # ranks as that user's part of a batch, also past the cached rank column (1,024)
+    rng = np.random.default_rng(3)
+    train = pd.DataFrame(
+        {"user_id": rng.integers(0, 30, 6000), "item_id": rng.integers(0, 1100, 6000)}
+    )
+    train = train.drop_duplicates()
+    model = Popularity().fit(train)
+    batch = model.recommend([4, 7], k=k)
+    for user in (4, 7):
+        one = model.recommend([user], k=k)
+        pd.testing.assert_frame_equal(one, batch[batch["user_id"] == user].reset_index(drop=True))
+    one.loc[0, "rank"] = 100  # the frame owns its columns: the next list is unchanged
+    assert model.recommend([7], k=k)["rank"].tolist() == list(range(1, len(one) + 1))
+
+
 @pytest.mark.parametrize("model", MODELS, ids=repr)
 def test_one_row_scores_are_the_batch_scores(ratings, model):
     # the single-row routes (bincount, row slices) add the same terms in the same order

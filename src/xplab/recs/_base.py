@@ -58,12 +58,14 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
     if out.size == 0:
         raise ValueError(f"{name} is empty")
     # a None or NaN id is a gap in the caller's data, not a user or an item
-    if pd.isna(out).any():
+    # (integers and booleans cannot be one)
+    if out.dtype.kind not in "iub" and pd.isna(out).any():
         raise ValueError(f"{name} has missing ids (None or NaN)")
     return out
 
 
 _COLUMNS = pd.Index(["user_id", "item_id", "rank", "score"])
+_RANKS = np.arange(1, 1025)  # the rank column of one user's list (copied: frames own it)
 
 
 def _columns_frame(arrays: list[np.ndarray]) -> pd.DataFrame:
@@ -392,12 +394,16 @@ class Recommender:
 
     def _frame(self, ids: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
         n, k = cols.shape
-        user, col, rank, score = (
-            np.repeat(ids, k),
-            cols.ravel(),
-            np.tile(np.arange(1, k + 1), n),
-            scores.ravel(),
-        )
+        if n == 1:  # one user (a serving call): the same columns with fewer steps
+            user, col, score = ids.repeat(k), cols[0], scores[0]
+            rank = _RANKS[:k].copy() if k <= _RANKS.size else np.arange(1, k + 1)
+        else:
+            user, col, rank, score = (
+                np.repeat(ids, k),
+                cols.ravel(),
+                np.tile(np.arange(1, k + 1), n),
+                scores.ravel(),
+            )
         # excluded items carry −inf: a user with fewer than k candidates gets fewer rows
         finite = np.isfinite(score)
         if not finite.all():
