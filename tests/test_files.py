@@ -18,6 +18,14 @@ def test_replaces_whole_and_leaves_no_scratch(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["cache.bin"]
 
 
+def test_the_file_gets_the_permissions_of_a_plain_open(tmp_path):
+    plain = tmp_path / "plain.bin"
+    plain.write_bytes(b"x")
+    with replacing(tmp_path / "cache.bin") as scratch:
+        scratch.write_bytes(b"x")
+    assert (tmp_path / "cache.bin").stat().st_mode == plain.stat().st_mode
+
+
 def test_a_failed_write_leaves_the_old_file(tmp_path):
     target = tmp_path / "cache.bin"
     target.write_bytes(b"old")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 
 @contextlib.contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
-    """A scratch file next to ``path``, unique to this call: write it inside the
-    ``with`` block; when the block ends it replaces ``path`` in one step.
+    """A scratch path next to ``path``, unique to this call: write the file there
+    inside the ``with`` block; when the block ends it replaces ``path`` in one step.
 
     Readers see the old file or the new one, never a half-written one, and two
     writers at once (two notebooks building the same cache on a fresh clone)
@@ -29,9 +29,9 @@ def replacing(path: str | Path) -> Iterator[Path]:
     ('done', ['table.txt'])
     """
     path = Path(path)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".partial")
-    os.close(handle)
-    scratch = Path(name)
+    # a name no other writer draws; the caller creates the file, so it gets the
+    # permissions a plain open() gives (not mkstemp's owner-only ones)
+    scratch = path.with_name(f".{path.name}-{uuid.uuid4().hex[:16]}.partial")
     try:
         yield scratch
         os.replace(scratch, path)
