@@ -92,7 +92,7 @@ def test_top_items_is_the_recommend_list(ratings, model):
 @pytest.mark.parametrize("k", [1, 6, 1024, 1030, 5000])
 def test_one_user_frame_is_the_batch_frame(k):
     # one user's frame is built by its own shorter route: the same rows, dtypes and
-    # ranks as that user's part of a batch, also past the cached rank column (1,024)
+    # ranks as that user's part of a batch, for short and long lists
     rng = np.random.default_rng(3)
     train = pd.DataFrame(
         {"user_id": rng.integers(0, 30, 6000), "item_id": rng.integers(0, 1100, 6000)}
@@ -149,9 +149,11 @@ def test_popular_list_for_users_who_saw_most_popular_items():
 
 
 def test_split_products_equal_plain_ones(ratings, monkeypatch):
-    # ItemKNN: heavy rows by a sparse × dense product; UserKNN: popular items by a
-    # float32 dense product. Whatever the split, the same neighbourhoods.
+    # ItemKNN's SciPy route (where numba is missing): heavy rows by a sparse × dense
+    # product; UserKNN: popular items by a float32 dense product. Whatever the split,
+    # the same neighbourhoods.
     plain = {}
+    monkeypatch.setattr(knn, "_item_kernel", lambda: None)  # ItemKNN's SciPy route
     for cost, share in ((1e12, 2.0), (0.0, -1.0), (10.0, 0.05)):
         monkeypatch.setattr(knn, "_SPARSE_STEP_COST", cost)
         monkeypatch.setattr(knn, "_DENSE_ITEM_SHARE", share)
