@@ -65,7 +65,6 @@ def _check_ids(ids: Any, *, name: str) -> np.ndarray:
 
 
 _COLUMNS = pd.Index(["user_id", "item_id", "rank", "score"])
-_RANKS = np.arange(1, 1025)  # the rank column of one user's list (copied: frames own it)
 
 
 def _columns_frame(arrays: list[np.ndarray]) -> pd.DataFrame:
@@ -395,8 +394,7 @@ class Recommender:
     def _frame(self, ids: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
         n, k = cols.shape
         if n == 1:  # one user (a serving call): the same columns with fewer steps
-            user, col, score = ids.repeat(k), cols[0], scores[0]
-            rank = _RANKS[:k].copy() if k <= _RANKS.size else np.arange(1, k + 1)
+            user, col, rank, score = ids.repeat(k), cols[0], np.arange(1, k + 1), scores[0]
         else:
             user, col, rank, score = (
                 np.repeat(ids, k),

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 
-def _compiled(function: Callable[..., Any]) -> Any:
+def _jit(function: Callable[..., Any]) -> Any:
     """``function`` compiled without the GIL, cached where numba can write a cache."""
     try:
         return njit(nogil=True, cache=True)(function)
@@ -33,7 +33,7 @@ def _compiled(function: Callable[..., Any]) -> Any:
         return njit(nogil=True)(function)
 
 
-@_compiled
+@_jit
 def _sift_down(values, cols, size, value, col):  # pragma: no cover - compiled
     """Put (value, col) at the root of the min-heap ``values[:size]`` and let it
     sink. The root holds the worst entry: the lowest value, ties the larger column."""
@@ -57,7 +57,7 @@ def _sift_down(values, cols, size, value, col):  # pragma: no cover - compiled
     values[pos], cols[pos] = value, col
 
 
-@_compiled
+@_jit
 def item_neighbours(
     item_ptr, item_users, user_ptr, user_items, norms, start, stop, k
 ):  # pragma: no cover - compiled
